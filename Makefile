@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make                 build vdrep.ko for the running kernel (or KDIR=...) and vdrepctl
+# make module          only the module;  make vdrepctl   only the utility
+# make install         install both, the udev rules and the man page (DESTDIR, PREFIX)
+# make check-generated fail if the generated netlink files are stale
+# make check           run the selftests on every kernel of the matrix in QEMU
+
+KDIR    ?= /lib/modules/$(shell uname -r)/build
+PREFIX  ?= /usr
+DESTDIR ?=
+UDEVDIR ?= /lib/udev/rules.d
+MANDIR  ?= $(PREFIX)/share/man
+
+all: module vdrepctl
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+vdrepctl:
+	$(MAKE) -C userspace
+
+module_install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+install: module_install vdrepctl
+	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	install -D -m 0644 userspace/udev/60-vdrep.rules $(DESTDIR)$(UDEVDIR)/60-vdrep.rules
+	install -D -m 0644 Documentation/vdrepctl.8 $(DESTDIR)$(MANDIR)/man8/vdrepctl.8
+
+check-generated:
+	scripts/ynl-regen.sh --check
+
+check:
+	tools/testing/vm/run-all.sh
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C userspace clean
+
+.PHONY: all module vdrepctl module_install install check-generated check clean

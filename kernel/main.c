@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vdrep module: load and unload, and the registry of volumes.
+ *
+ * Unloading with volumes present tears them down: the module can only be
+ * removed when no volume disk is open (an open disk holds a module
+ * reference), so every remaining volume is unopened and is destroyed as by
+ * volume-destroy. The netlink family goes first, so no command races the
+ * teardown; listeners see the family disappear instead of destroy events.
+ */
+#include <linux/module.h>
+
+#include "vdrep.h"
+
+DEFINE_MUTEX(vdrep_volumes_lock);
+DEFINE_XARRAY_ALLOC(vdrep_volumes);
+
+/* Caller holds vdrep_volumes_lock. */
+struct vdrep_volume *vdrep_volume_find(const char *name)
+{
+	struct vdrep_volume *vol;
+	unsigned long id;
+
+	lockdep_assert_held(&vdrep_volumes_lock);
+	xa_for_each(&vdrep_volumes, id, vol)
+		if (!strcmp(vol->name, name))
+			return vol;
+	return NULL;
+}
+
+static int __init vdrep_init(void)
+{
+	int err;
+
+	err = vdrep_netlink_init();
+	if (err)
+		return err;
+	pr_info("loaded, netlink family %s version %u\n",
+		VDREP_FAMILY_NAME, VDREP_FAMILY_VERSION);
+	return 0;
+}
+
+static void __exit vdrep_exit(void)
+{
+	struct vdrep_volume *vol;
+	unsigned long id;
+
+	vdrep_netlink_exit();
+
+	mutex_lock(&vdrep_volumes_lock);
+	xa_for_each(&vdrep_volumes, id, vol) {
+		/* Cannot fail: an open volume would have kept the module in. */
+		WARN_ON(vdrep_volume_destroy_check(vol, NULL));
+		vdrep_volume_destroy(vol);
+	}
+	mutex_unlock(&vdrep_volumes_lock);
+	xa_destroy(&vdrep_volumes);
+}
+
+module_init(vdrep_init);
+module_exit(vdrep_exit);
+
+MODULE_DESCRIPTION("vdrep: block device mirrors, snapshots and clones");
+MODULE_AUTHOR("The vdrep developers");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS_GENL_FAMILY(VDREP_FAMILY_NAME);
