@@ -4,8 +4,10 @@
 # make module          only the module;  make vdrepctl   only the utility
 # make install         install both, the udev rules and the man page (DESTDIR, PREFIX)
 # make check-generated fail if the generated netlink files are stale
+# make dkms-source     copy the module sources to /usr/src/vdrep-VERSION for dkms add
 # make check           run the selftests on every kernel of the matrix in QEMU
 
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 KDIR    ?= /lib/modules/$(shell uname -r)/build
 PREFIX  ?= /usr
 DESTDIR ?=
@@ -28,14 +30,21 @@ install: module_install vdrepctl
 	install -D -m 0644 userspace/udev/60-vdrep.rules $(DESTDIR)$(UDEVDIR)/60-vdrep.rules
 	install -D -m 0644 Documentation/vdrepctl.8 $(DESTDIR)$(MANDIR)/man8/vdrepctl.8
 
+# The module's sources as DKMS wants them: $(DESTDIR)/usr/src/vdrep-VERSION
+dkms-source:
+	install -d $(DESTDIR)/usr/src/vdrep-$(VERSION)
+	cp -r Kbuild Makefile dkms.conf kernel uapi $(DESTDIR)/usr/src/vdrep-$(VERSION)/
+
+module_clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
 check-generated:
 	scripts/ynl-regen.sh --check
 
 check:
 	tools/testing/vm/run-all.sh
 
-clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+clean: module_clean
 	$(MAKE) -C userspace clean
 
-.PHONY: all module vdrepctl module_install install check-generated check clean
+.PHONY: all module vdrepctl module_install install dkms-source module_clean check-generated check clean
