@@ -1,0 +1,548 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Shared library of the vdrep selftests (test_volume_NN_*.sh source it).
+#
+# Environment
+#   The tests run inside the QEMU guest that tools/testing/vm/run.sh boots,
+#   as root. The guest's / is the host's / mounted read-only over 9p, with
+#   tmpfs on /tmp and /run, so every host tool is there (fio, mkfs.ext4,
+#   e2fsck, losetup, blkdiscard, setpriv, python3, cmp, sha256sum, timeout).
+#   There is no udev: device nodes come from devtmpfs.
+#
+#   VDREP_KO    path of vdrep.ko built for the running kernel
+#               (default: $VDREP_TOP/vdrep.ko)
+#   VDREPCTL    path of vdrepctl (default: $VDREP_TOP/userspace/vdrepctl)
+#   VDREP_TOP   repository root (default: four levels above this file)
+#   VDREP_LANE  kernel lane: 6.1, 6.12 or 7. The tests refuse to run
+#               without it, because they reload brd and loop and unload
+#               vdrep, which would disturb a real machine; set
+#               VDREP_LANE=host to run them on a disposable machine anyway.
+#
+# Conventions
+#   Each test prints KTAP ("TAP version 13", "1..N", "ok N - what",
+#   "not ok N - what", "ok N - what # SKIP why", "# diagnostics") and exits
+#   0 when every check passed, 1 when one failed, 4 when it skipped as a
+#   whole. A test removes everything it made (volumes, mounts, loop devices,
+#   background processes, files) from an EXIT trap, even when it fails.
+#   No check depends on how long something takes: waits are bounded loops
+#   that only guard against hanging forever.
+
+VDREP_TEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VDREP_TOP=${VDREP_TOP:-$(cd "$VDREP_TEST_DIR/../../../.." && pwd)}
+VDREP_KO=${VDREP_KO:-$VDREP_TOP/vdrep.ko}
+VDREPCTL=${VDREPCTL:-$VDREP_TOP/userspace/vdrepctl}
+VDREP_LANE=${VDREP_LANE:-}
+# The guest has the host's Debian python; never a user's pyenv shim.
+PYTHON=${PYTHON:-/usr/bin/python3}
+export VDREP_TOP VDREP_KO VDREPCTL
+
+readonly KSFT_PASS=0 KSFT_FAIL=1 KSFT_SKIP=4
+
+# ------------------------------------------------------------------ KTAP
+
+ktap_planned=0
+ktap_count=0
+ktap_failed=0
+
+ktap_header()
+{
+	echo "TAP version 13"
+}
+
+ktap_plan()
+{
+	ktap_planned=$1
+	echo "1..$1"
+}
+
+diag()
+{
+	local line
+
+	while IFS= read -r line; do
+		echo "# $line"
+	done <<<"$*"
+}
+
+# Print a file (command output) as diagnostics, at most 40 lines of it.
+diag_file()
+{
+	[ -s "$1" ] || return 0
+	head -n 40 "$1" | sed 's/^/#   /'
+}
+
+ok()
+{
+	ktap_count=$((ktap_count + 1))
+	echo "ok $ktap_count - $1"
+}
+
+not_ok()
+{
+	ktap_count=$((ktap_count + 1))
+	ktap_failed=$((ktap_failed + 1))
+	echo "not ok $ktap_count - $1"
+}
+
+skip()
+{
+	ktap_count=$((ktap_count + 1))
+	echo "ok $ktap_count - $1 # SKIP $2"
+}
+
+# result DESCRIPTION STATUS: ok when STATUS is 0.
+result()
+{
+	if [ "$2" -eq 0 ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+	fi
+}
+
+# check DESCRIPTION CMD...: run CMD, ok when it succeeds; its output is
+# shown only when it fails.
+check()
+{
+	local desc=$1 out rc
+
+	shift
+	out="$tmpdir/check.out"
+	"$@" >"$out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		diag "command failed with status $rc: $*"
+		diag_file "$out"
+	fi
+	return "$rc"
+}
+
+# check_eq DESCRIPTION EXPECTED ACTUAL
+check_eq()
+{
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+		return 0
+	fi
+	not_ok "$1"
+	diag "expected: '$2'"
+	diag "actual:   '$3'"
+	return 1
+}
+
+# The whole test cannot run here: before ktap_plan only.
+ktap_skip_all()
+{
+	echo "1..0 # SKIP $1"
+	exit "$KSFT_SKIP"
+}
+
+# A step every later check depends on failed: report the checks that will
+# not run as failed, so the plan still adds up, and stop.
+ktap_abort()
+{
+	diag "aborting: $1"
+	while [ "$ktap_count" -lt "$ktap_planned" ]; do
+		not_ok "not run: $1"
+	done
+	ktap_finished
+}
+
+ktap_finished()
+{
+	if [ "$ktap_count" -ne "$ktap_planned" ]; then
+		diag "planned $ktap_planned checks, ran $ktap_count"
+		ktap_failed=$((ktap_failed + 1))
+	fi
+	if [ "$ktap_failed" -gt 0 ]; then
+		exit "$KSFT_FAIL"
+	fi
+	exit "$KSFT_PASS"
+}
+
+# ---------------------------------------------------- tracking and cleanup
+
+tmpdir=
+track_volumes=()
+track_loops=()
+track_mounts=()
+track_pids=()
+track_brd=0
+
+cleanup()
+{
+	local i name
+
+	for i in "${track_pids[@]}"; do
+		kill "$i" 2>/dev/null
+		wait "$i" 2>/dev/null
+	done
+	# Descriptors tests hold volumes open with.
+	exec 8<&- 9<&-
+	for ((i = ${#track_mounts[@]} - 1; i >= 0; i--)); do
+		umount "${track_mounts[i]}" 2>/dev/null
+	done
+	if module_loaded; then
+		for name in "${track_volumes[@]}"; do
+			"$VDREPCTL" volume destroy "$name" >/dev/null 2>&1
+		done
+	fi
+	for i in "${track_loops[@]}"; do
+		losetup -d "$i" 2>/dev/null
+	done
+	if [ "$track_brd" -eq 1 ]; then
+		rmmod brd 2>/dev/null
+	fi
+	[ -n "$tmpdir" ] && rm -rf "$tmpdir"
+}
+
+untrack_volume()
+{
+	local i
+
+	for i in "${!track_volumes[@]}"; do
+		[ "${track_volumes[i]}" = "$1" ] && unset 'track_volumes[i]'
+	done
+}
+
+untrack_mount()
+{
+	local i
+
+	for i in "${!track_mounts[@]}"; do
+		[ "${track_mounts[i]}" = "$1" ] && unset 'track_mounts[i]'
+	done
+	track_mounts=("${track_mounts[@]}")
+}
+
+# Common start of every test: checks the environment, prints the KTAP
+# header and sets up the cleanup trap. Skips the whole test when it cannot
+# run here.
+test_init()
+{
+	ktap_header
+	if [ "$(id -u)" -ne 0 ]; then
+		ktap_skip_all "must run as root"
+	fi
+	if [ -z "$VDREP_LANE" ]; then
+		ktap_skip_all "VDREP_LANE unset: run in the VM (tools/testing/vm/run.sh)"
+	fi
+	if [ ! -x "$VDREPCTL" ]; then
+		ktap_skip_all "no vdrepctl at $VDREPCTL"
+	fi
+	if ! module_loaded && [ ! -r "$VDREP_KO" ]; then
+		ktap_skip_all "no module at $VDREP_KO"
+	fi
+	tmpdir=$(mktemp -d /tmp/vdrep-test.XXXXXX) || ktap_skip_all "mktemp failed"
+	trap cleanup EXIT
+	diag "lane $VDREP_LANE, kernel $(uname -r)"
+}
+
+# require_tools TOOL...: skip the whole test when one is missing.
+require_tools()
+{
+	local t
+
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || ktap_skip_all "$t not found"
+	done
+}
+
+# ------------------------------------------------------------------ module
+
+module_loaded()
+{
+	[ -d /sys/module/vdrep ]
+}
+
+# Insert $VDREP_KO unless vdrep is already loaded.
+load_module()
+{
+	module_loaded && return 0
+	insmod "$VDREP_KO"
+}
+
+unload_module()
+{
+	module_loaded || return 0
+	rmmod vdrep
+}
+
+module_refcnt()
+{
+	cat /sys/module/vdrep/refcnt 2>/dev/null
+}
+
+# ---------------------------------------------------------------- devices
+
+# brd_setup COUNT SIZE_MIB: fresh, zeroed ramdisks /dev/ram0..COUNT-1.
+brd_setup()
+{
+	local count=$1 size_mib=$2 last
+
+	if [ -d /sys/module/brd ] && ! rmmod brd; then
+		diag "brd is in use, cannot get fresh ramdisks"
+		return 1
+	fi
+	modprobe brd rd_nr="$count" rd_size=$((size_mib * 1024)) || return 1
+	track_brd=1
+	last=/dev/ram$((count - 1))
+	[ -b "$last" ] || { diag "$last missing after modprobe brd"; return 1; }
+}
+
+# loop_setup SIZE_MIB SECTOR_SIZE: prints the new loop device, backed by
+# a zeroed file in tmpfs.
+loop_setup()
+{
+	local size_mib=$1 sector_size=$2 file dev
+
+	[ -e /dev/loop-control ] || modprobe loop || return 1
+	file=$(mktemp "$tmpdir/loop.XXXXXX") || return 1
+	truncate -s "${size_mib}M" "$file" || return 1
+	dev=$(losetup -f --show -b "$sector_size" "$file") || return 1
+	track_loops+=("$dev")
+	echo "$dev"
+}
+
+loop_detach()
+{
+	local i
+
+	losetup -d "$1" || return 1
+	for i in "${!track_loops[@]}"; do
+		[ "${track_loops[i]}" = "$1" ] && unset 'track_loops[i]'
+	done
+	return 0
+}
+
+# mount_dev DEV DIR [OPTIONS]: mount and track for cleanup.
+mount_dev()
+{
+	mkdir -p "$2" || return 1
+	mount ${3:+-o "$3"} "$1" "$2" || return 1
+	track_mounts+=("$2")
+}
+
+umount_dir()
+{
+	umount "$1" || return 1
+	untrack_mount "$1"
+}
+
+# Open DEV exclusively (O_EXCL on a block device): fails with EBUSY while
+# anything holds it (a volume, a mount, ...).
+open_excl()
+{
+	"$PYTHON" -c '
+import os, sys
+os.close(os.open(sys.argv[1], os.O_RDWR | os.O_EXCL))
+' "$1"
+}
+
+dev_size()
+{
+	blockdev --getsize64 "$1"
+}
+
+# sysfs_queue DEV ATTR: /sys/block/<dev>/queue/ATTR, "-" when absent.
+sysfs_queue()
+{
+	local f
+
+	f=/sys/block/$(basename "$1")/queue/$2
+	if [ -r "$f" ]; then
+		cat "$f"
+	else
+		echo -
+	fi
+}
+
+# disk_stat DEV FIELD: field FIELD (1-based) of /sys/block/<dev>/stat;
+# 1 reads, 3 sectors read, 5 writes, 7 sectors written, 16 flushes.
+disk_stat()
+{
+	awk -v f="$2" '{ print (NF >= f) ? $f : "-" }' "/sys/block/$(basename "$1")/stat"
+}
+
+# sha256 of a whole device read with O_DIRECT, so no stale page cache of
+# the other alias (source or volume) can hide a difference.
+dev_sha256()
+{
+	dd if="$1" bs=1M iflag=direct status=none | sha256sum | cut -d' ' -f1
+}
+
+# Fill DEV from /dev/urandom (direct I/O); optional COUNT_MIB.
+dev_fill_random()
+{
+	local count=${2:-}
+
+	dd if=/dev/urandom of="$1" bs=1M ${count:+count=$count} oflag=direct \
+		status=none 2>/dev/null
+	# dd reports ENOSPC at the end of a device; the data is all written.
+	return 0
+}
+
+# dev_is_zero DEV OFFSET_BYTES LENGTH_BYTES
+dev_is_zero()
+{
+	cmp -s -n "$3" <(dd if="$1" bs=4096 skip=$(($2 / 4096)) \
+		count=$(($3 / 4096)) iflag=direct status=none) /dev/zero
+}
+
+# ----------------------------------------------------------------- volumes
+
+# vdrepctl runs with its stdout and stderr in $out_file.
+out_file() { echo "$tmpdir/vdrepctl.out"; }
+
+# ctl ARGS...: run vdrepctl, output in $(out_file).
+ctl()
+{
+	"$VDREPCTL" "$@" >"$(out_file)" 2>&1
+}
+
+# vol_create NAME SOURCE [chunk-size SIZE]: create and track for cleanup.
+vol_create()
+{
+	local name=$1 source=$2
+
+	shift 2
+	if ctl volume create "$name" source "$source" "$@"; then
+		track_volumes+=("$name")
+		return 0
+	fi
+	diag "vdrepctl volume create $name source $source $* failed:"
+	diag_file "$(out_file)"
+	return 1
+}
+
+vol_destroy()
+{
+	if ctl volume destroy "$1"; then
+		untrack_volume "$1"
+		return 0
+	fi
+	diag "vdrepctl volume destroy $1 failed:"
+	diag_file "$(out_file)"
+	return 1
+}
+
+# vol_disk NAME: the disk (vdrepN) of volume NAME, found through sysfs so
+# it does not depend on vdrepctl's output format.
+vol_disk()
+{
+	local f
+
+	for f in /sys/block/vdrep*/vdrep/name; do
+		[ -r "$f" ] || continue
+		if [ "$(cat "$f")" = "$1" ]; then
+			f=${f#/sys/block/}
+			echo "${f%%/*}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Every vdrep disk in sysfs, one per line.
+vdrep_disks()
+{
+	local d
+
+	for d in /sys/block/vdrep*; do
+		[ -e "$d" ] && basename "$d"
+	done
+}
+
+# json_get KEY: read JSON (an object, or an array of one) on stdin, print
+# value KEY.
+json_get()
+{
+	"$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+if isinstance(d, list):
+    d = d[0]
+print(d[sys.argv[1]])
+' "$1"
+}
+
+# A description of every vdrep volume and disk the kernel has, to show that
+# a refused command changed nothing.
+vdrep_state()
+{
+	echo "disks: $(vdrep_disks | tr '\n' ' ')"
+	"$VDREPCTL" volume show 2>&1
+	echo "refcnt: $(module_refcnt)"
+}
+
+# expect_fail_cmd DESCRIPTION ERRNO_TEXT EXTACK_TEXT CMD...: CMD must exit
+# 1, print ERRNO_TEXT (strerror) and EXTACK_TEXT (a part of the kernel's
+# extack message; empty when the kernel sends none) and change nothing.
+expect_fail_cmd()
+{
+	local desc=$1 errtext=$2 msg=$3 out before after rc fail=0
+
+	shift 3
+	out="$tmpdir/expect_fail.out"
+	before=$(vdrep_state)
+	"$@" >"$out" 2>&1
+	rc=$?
+	after=$(vdrep_state)
+	if [ "$rc" -ne 1 ]; then
+		diag "exit status $rc, expected 1"
+		fail=1
+	fi
+	if ! grep -qF -- "$errtext" "$out"; then
+		diag "no '$errtext' in the output"
+		fail=1
+	fi
+	if [ -n "$msg" ] && ! grep -qF -- "$msg" "$out"; then
+		diag "no '$msg' in the output"
+		fail=1
+	fi
+	if [ "$before" != "$after" ]; then
+		diag "state changed; before:"
+		diag "$before"
+		diag "after:"
+		diag "$after"
+		fail=1
+	fi
+	if [ "$fail" -ne 0 ]; then
+		diag "command: $*"
+		diag_file "$out"
+	fi
+	result "$desc" "$fail"
+}
+
+# expect_fail DESCRIPTION ERRNO_TEXT EXTACK_TEXT VDREPCTL_ARGS...
+expect_fail()
+{
+	local desc=$1 errtext=$2 msg=$3
+
+	shift 3
+	expect_fail_cmd "$desc" "$errtext" "$msg" "$VDREPCTL" "$@"
+}
+
+# Raw generic netlink requests, for what vdrepctl cannot send (a missing
+# attribute, an empty name); see vdrep_nl.py.
+vdrep_nl()
+{
+	"$PYTHON" "$VDREP_TEST_DIR/vdrep_nl.py" "$@"
+}
+
+# wait_for_line FILE PATTERN: bounded wait (against hangs, not a timing
+# assertion) for an extended regex PATTERN to appear in FILE.
+wait_for_line()
+{
+	local i
+
+	for ((i = 0; i < 600; i++)); do
+		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
