@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# build-module.sh LANE: build vdrep.ko for one kernel lane in its own build directory (lanes
+# never share objects; lane 7 builds inside the Debian 13 chroot with that kernel's gcc)
+# and print the path of the result, $VDREP_CACHE/build/LANE/vdrep.ko.  Also builds
+# userspace/vdrepctl on the host when the repository has it.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 1 ] || { echo "usage: $0 LANE" >&2; exit 2; }
+lane=$1
+lane_env "$lane"
+
+out=$CACHE/build/$lane
+mkdir -p "$out"
+
+# Sources only: the developer's tree may hold objects built for another kernel.
+copy_sources() { # DEST
+	rm -rf "$1"
+	mkdir -p "$1"
+	tar -C "$VDREP_TOP" -cf - --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='*.a' --exclude='*.order' \
+		--exclude='*.symvers' Kbuild Makefile kernel uapi | tar -C "$1" -xf -
+}
+
+[ -e "$VDREP_TOP/Kbuild" ] || die "no Kbuild in $VDREP_TOP"
+rm -f "$out/vdrep.ko"
+if [ "$BUILD_IN_CHROOT" = 1 ]; then
+	inner=/var/tmp/vdrep-build/$lane
+	copy_sources "$CHROOT$inner"
+	chroot_mount "$CHROOT"
+	say "lane $lane: make module KDIR=$KDIR (in the chroot $CHROOT)" >&2
+	in_chroot make -C "$inner" KDIR="$KDIR" module >&2
+	chroot_umount
+	cp "$CHROOT$inner/vdrep.ko" "$out/vdrep.ko"
+else
+	copy_sources "$out/src"
+	say "lane $lane: make module KDIR=$KDIR" >&2
+	make -C "$out/src" KDIR="$KDIR" module >&2
+	cp "$out/src/vdrep.ko" "$out/vdrep.ko"
+fi
+
+if [ -e "$VDREP_TOP/userspace/Makefile" ]; then
+	make -s -C "$VDREP_TOP/userspace" >&2
+fi
+echo "$out/vdrep.ko"
