@@ -343,6 +343,19 @@ os.close(os.open(sys.argv[1], os.O_RDWR | os.O_EXCL))
 ' "$1"
 }
 
+# is_held DEV: an exclusive open of DEV fails with EBUSY.
+is_held()
+{
+	"$PYTHON" -c '
+import errno, os, sys
+try:
+    os.close(os.open(sys.argv[1], os.O_RDWR | os.O_EXCL))
+except OSError as e:
+    sys.exit(0 if e.errno == errno.EBUSY else 2)
+sys.exit(1)
+' "$1"
+}
+
 dev_size()
 {
 	blockdev --getsize64 "$1"
