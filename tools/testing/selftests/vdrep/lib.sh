@@ -294,18 +294,20 @@ brd_setup()
 	[ -b "$last" ] || { diag "$last missing after modprobe brd"; return 1; }
 }
 
-# loop_setup SIZE_MIB SECTOR_SIZE: prints the new loop device, backed by
-# a zeroed file in tmpfs.
+# loop_setup SIZE_MIB SECTOR_SIZE: a new loop device, backed by a zeroed
+# file in tmpfs, in $loop_dev (not printed: a $(...) subshell would lose
+# the tracking).
+loop_dev=
 loop_setup()
 {
-	local size_mib=$1 sector_size=$2 file dev
+	local size_mib=$1 sector_size=$2 file
 
+	loop_dev=
 	[ -e /dev/loop-control ] || modprobe loop || return 1
 	file=$(mktemp "$tmpdir/loop.XXXXXX") || return 1
 	truncate -s "${size_mib}M" "$file" || return 1
-	dev=$(losetup -f --show -b "$sector_size" "$file") || return 1
-	track_loops+=("$dev")
-	echo "$dev"
+	loop_dev=$(losetup -f --show -b "$sector_size" "$file") || return 1
+	track_loops+=("$loop_dev")
 }
 
 loop_detach()

@@ -14,7 +14,8 @@ require_tools losetup fio mkfs.ext4 e2fsck
 ktap_plan 15
 
 check "vdrep module loaded" load_module || ktap_abort "cannot load $VDREP_KO"
-src=$(loop_setup 64 4096) || ktap_abort "cannot set up a loop device"
+loop_setup 64 4096 || ktap_abort "cannot set up a loop device"
+src=$loop_dev
 check_eq "the loop source has 4096-byte logical blocks" 4096 "$(blockdev --getss "$src")" ||
 	ktap_abort "losetup -b 4096 did not take"
 

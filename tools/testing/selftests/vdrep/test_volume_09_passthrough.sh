@@ -19,7 +19,8 @@ ktap_plan 33
 
 check "vdrep module loaded" load_module || ktap_abort "cannot load $VDREP_KO"
 brd_setup 1 32 || ktap_abort "cannot set up brd ramdisks"
-loop=$(loop_setup 32 512) || ktap_abort "cannot set up a loop device"
+loop_setup 32 512 || ktap_abort "cannot set up a loop device"
+loop=$loop_dev
 
 MIB=1048576
 
