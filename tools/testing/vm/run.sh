@@ -1,0 +1,238 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh --lane LANE [--timeout SECONDS] [--log DIR] [--script GUEST_SCRIPT] [-v] [TEST...]
+#
+# Boots the lane's kernel under QEMU (TCG) with the host's / as a read-only 9p root and runs
+# the selftests named (default: every tools/testing/selftests/vdrep/test_*.sh), or
+# GUEST_SCRIPT with the TEST arguments, as root in the guest with VDREP_LANE, VDREP_KO,
+# VDREPCTL, VDREP_TOP and VDREP_RESULTS set.  Prints one line per test case, any kernel
+# splat, and "N passed, N failed[, N skipped]"; exits 0 only when nothing failed.
+#   --timeout  time budget of the whole guest run (default 1500 s); the VM is killed after it
+#   --log      where the console log, dmesg and KTAP files go (default
+#              $VDREP_CACHE/logs/LANE-TIMESTAMP)
+#   -v         stream the guest's own output (not the kernel's) while it runs
+# Environment: VDREP_TEST_TIMEOUT overrides each test's time limit (else the selftest
+# directory's settings file, else 300 s); VDREP_KO overrides the module to test;
+# VDREP_QEMU_MEM (default 2G), VDREP_QEMU_SMP (default 2).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() { sed -n '4,19s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+
+lane= timeout=1500 log= script= verbose=0 tests=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--lane) lane=${2:?}; shift 2 ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
+	--log) log=${2:?}; shift 2 ;;
+	--script) script=${2:?}; shift 2 ;;
+	-v|--verbose) verbose=1; shift ;;
+	-h|--help) usage ;;
+	--) shift; tests+=("$@"); break ;;
+	-*) echo "run.sh: unknown option $1" >&2; usage ;;
+	*) tests+=("$1"); shift ;;
+	esac
+done
+[ -n "$lane" ] || usage
+lane_env "$lane"
+
+SELFTESTS=$VDREP_TOP/tools/testing/selftests/vdrep
+ko=${VDREP_KO:-$CACHE/build/$lane/vdrep.ko}
+log=${log:-$CACHE/logs/$lane-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$log"
+log=$(cd "$log" && pwd)
+results=$log/results
+rm -rf "$results"
+mkdir -p "$results"
+
+# ---- what the guest runs ------------------------------------------------------------------
+
+abspath() { (cd "$(dirname "$1")" && echo "$(pwd)/$(basename "$1")"); }
+
+names=() args=()
+if [ -n "$script" ]; then
+	[ -r "$script" ] || die "no guest script $script"
+	guest_script=$(abspath "$script")
+	args=("${tests[@]}")
+else
+	guest_script=$VM_DIR/guest-selftests.sh
+	if [ ${#tests[@]} -eq 0 ]; then
+		for t in "$SELFTESTS"/test_*.sh; do
+			[ -e "$t" ] && tests+=("$t")
+		done
+	fi
+	for t in "${tests[@]}"; do
+		if [ -f "$t" ]; then
+			t=$(abspath "$t")
+		elif [ -f "$SELFTESTS/$t" ]; then
+			t=$SELFTESTS/$t
+		elif [ -f "$SELFTESTS/$t.sh" ]; then
+			t=$SELFTESTS/$t.sh
+		else
+			die "no test $t"
+		fi
+		args+=("$t")
+		names+=("$(basename "$t" .sh)")
+	done
+fi
+for a in "${args[@]}" "$guest_script" "$VDREP_TOP"; do
+	case $a in *[[:space:]]*) die "paths with spaces are not supported: $a" ;; esac
+done
+
+# Paths below directories the guest covers with tmpfs must be carried over explicitly.
+keep=()
+for p in "$VDREP_TOP" "$CACHE" "$guest_script" "${args[@]}"; do
+	[ -e "$p" ] || continue
+	[ -d "$p" ] || p=$(dirname "$p")
+	case " ${keep[*]} " in *" $p "*) continue ;; esac
+	case $p/ in
+	/tmp/*|/var/tmp/*|/run/*|/root/*|/var/log/*|/mnt/*|/media/*|/srv/*) keep+=("$p") ;;
+	esac
+done
+
+cat >"$results/guest.env" <<EOF
+VDREP_LANE=$lane
+VDREP_KREL=$KREL
+VDREP_MODDIR=$MODDIR
+VDREP_KO=$ko
+VDREPCTL=$VDREP_TOP/userspace/vdrepctl
+VDREP_TOP=$VDREP_TOP
+VDREP_GUEST_INIT=$VM_DIR/guest-init.sh
+VDREP_SCRIPT=$guest_script
+VDREP_SCRIPT_ARGS="${args[*]}"
+VDREP_KEEP="${keep[*]}"
+${VDREP_TEST_TIMEOUT:+VDREP_TEST_TIMEOUT=$VDREP_TEST_TIMEOUT}
+EOF
+
+# ---- initramfs: busybox + the modules that reach the 9p root, cached per lane --------------
+
+# Modules to load (dependencies first) for the given targets; built-in ones are left out.
+module_order() {
+	awk -v targets="$*" -v builtin="$MODDIR/modules.builtin" '
+	function norm(p) { sub(/.*\//, "", p); sub(/\.ko.*/, "", p); gsub(/-/, "_", p); return p }
+	function visit(m,   n, i, d) {
+		if (m in done) return
+		done[m] = 1
+		n = split(deps[m], d, " ")
+		for (i = 1; i <= n; i++) visit(norm(d[i]))
+		print path[m]
+	}
+	BEGIN { while ((getline line < builtin) > 0) isbuiltin[norm(line)] = 1 }
+	{
+		m = norm($1)
+		sub(/:$/, "", $1)
+		path[m] = $1
+		rest = $0
+		sub(/^[^:]*:[ \t]*/, "", rest)
+		deps[m] = rest
+	}
+	END {
+		n = split(targets, t, " ")
+		for (i = 1; i <= n; i++) {
+			if (t[i] in path) visit(t[i])
+			else if (!(t[i] in isbuiltin)) { print "missing " t[i] > "/dev/stderr"; exit 1 }
+		}
+	}' "$MODDIR/modules.dep"
+}
+
+build_initramfs() {
+	local out=$CACHE/kernels/$lane/initramfs.cpio.gz key mods tmp m name
+	mods=$(module_order virtio_pci 9pnet_virtio 9p) || die "lane $lane lacks 9p/virtio modules"
+	key=$(cat "$VM_DIR/initramfs-init.sh" /bin/busybox <(echo "$KREL $mods") | sha256sum)
+	if [ -e "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
+		return
+	fi
+	say "lane $lane: building the initramfs"
+	tmp=$(mktemp -d)
+	mkdir -p "$tmp/bin" "$tmp/modules"
+	cp /bin/busybox "$tmp/bin/busybox"
+	install -m 0755 "$VM_DIR/initramfs-init.sh" "$tmp/init"
+	: >"$tmp/modules.load"
+	# busybox insmod cannot read compressed modules, so they go in uncompressed.
+	for m in $mods; do
+		name=${m##*/}
+		name=${name%%.ko*}
+		case $m in
+		*.xz) xz -dc "$MODDIR/$m" ;;
+		*.zst) zstd -qdc "$MODDIR/$m" ;;
+		*.gz) gzip -dc "$MODDIR/$m" ;;
+		*) cat "$MODDIR/$m" ;;
+		esac >"$tmp/modules/$name.ko"
+		echo "$name" >>"$tmp/modules.load"
+	done
+	(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp"
+	rm -rf "$tmp"
+	mv "$out.tmp" "$out"
+	echo "$key" >"$out.key"
+}
+
+[ -r /bin/busybox ] || die "no /bin/busybox (busybox-static); run setup.sh"
+command -v qemu-system-x86_64 >/dev/null || die "no qemu-system-x86_64; run setup.sh"
+[ -n "$script" ] || [ -r "$ko" ] || say "warning: no module at $ko (tests will skip or fail)"
+build_initramfs
+
+# ---- boot ---------------------------------------------------------------------------------
+
+console=$log/console.log
+: >"$console"
+cmdline="console=ttyS0,115200 panic=-1 rdinit=/init loglevel=7 mitigations=off"
+# TCG on a shared 2-core machine is slow: keep the stall detectors from firing on mere slowness.
+cmdline+=" rcupdate.rcu_cpu_stall_timeout=100 watchdog_thresh=60"
+qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "${VDREP_QEMU_MEM:-2G}"
+	-smp "${VDREP_QEMU_SMP:-2}" -nodefaults -display none -no-reboot
+	-kernel "$VMLINUZ" -initrd "$CACHE/kernels/$lane/initramfs.cpio.gz" -append "$cmdline"
+	-serial "file:$console"
+	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap")
+printf '%q ' "${qemu[@]}" >"$log/qemu.cmd"
+
+tail_pid=
+if [ $verbose = 1 ]; then
+	# The guest's own output: console lines that are not kernel messages.
+	tail -n +1 -F "$console" 2>/dev/null | grep --line-buffered -vE '^\[ *[0-9]+\.[0-9]+\]' &
+	tail_pid=$!
+fi
+
+say "lane $lane: booting $KREL (log: $log)"
+start=$(date +%s)
+vm_status=ok vm_detail=
+set +e
+timeout -k 10 "$timeout" "${qemu[@]}" </dev/null >"$log/qemu.out" 2>&1
+qrc=$?
+set -e
+elapsed=$(($(date +%s) - start))
+[ -n "$tail_pid" ] && { sleep 1; kill "$tail_pid" 2>/dev/null || true; wait "$tail_pid" 2>/dev/null || true; }
+
+up=$(grep -m1 -n 'vdrep-vm: guest up' "$console" | cut -d: -f1 || true)
+if [ -n "$up" ]; then
+	# Guest time at which the root was up, from the nearest kernel timestamp before it.
+	guest_up=$(head -n "$up" "$console" | grep -oE '^\[ *[0-9]+\.[0-9]+\]' | tail -n1 | tr -d '[] ')
+	say "lane $lane: guest up at ${guest_up:-?}s guest time; run took ${elapsed}s"
+fi
+if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+	vm_status=timeout vm_detail=" of ${timeout}s"
+elif [ ! -e "$results/guest.rc" ]; then
+	vm_status=died vm_detail=" (qemu exit status $qrc)"
+fi
+
+set +e
+if [ -n "$script" ] && [ $verbose = 0 ] && [ -e "$results/script.log" ]; then
+	cat "$results/script.log"
+fi
+python3 "$VM_DIR/report.py" --no-summary --lane "$lane" --results "$results" --console "$console" \
+	--vm-status "$vm_status" --vm-detail "$vm_detail" --counts "$log/counts" \
+	${script:+--script "$(basename "$script")"} "${names[@]}"
+rc=$?
+set -e
+if [ $rc -ne 0 ]; then
+	if [ "$vm_status" != ok ]; then
+		echo "# last lines of the console:"
+		tail -n 30 "$console" | sed 's/^/#   | /'
+	fi
+	echo "# lane $lane failed; logs in $log (console.log, results/)"
+fi
+# The summary line comes last, after any note.
+read -r passed failed skipped <"$log/counts"
+echo "$passed passed, $failed failed$([ "$skipped" -gt 0 ] && echo ", $skipped skipped")"
+exit $rc
