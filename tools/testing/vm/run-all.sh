@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-all.sh [TEST...]: the project's test command.  Installs what is missing (setup.sh),
+# checks the generated netlink files, builds vdrep.ko for every kernel lane and vdrepctl,
+# runs the selftests (or the TESTs named) in a VM per lane, and ends with one line
+# "N passed, N failed[, N skipped]" over all lanes.  Exits non-zero when anything failed.
+# Environment: VDREP_LANES (default "6.1 6.12 7"), VDREP_LANE_TIMEOUT (time budget of each
+# lane's VM, default 1200 s), plus what run.sh reads.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+lanes=${VDREP_LANES:-$ALL_LANES}
+passed=0 failed=0 skipped=0
+logs=$CACHE/logs/run-all-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$logs"
+
+result() { # ok|not ok, then the line's text
+	if [ "$1" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+	echo "$1 $2"
+}
+
+"$VM_DIR/setup.sh"
+
+if [ -x "$VDREP_TOP/scripts/ynl-regen.sh" ]; then
+	if make -s -C "$VDREP_TOP" check-generated >"$logs/check-generated.log" 2>&1; then
+		result ok "all check-generated: generated netlink files are current"
+	else
+		sed 's/^/# /' "$logs/check-generated.log"
+		result "not ok" "all check-generated: generated netlink files are stale (scripts/ynl-regen.sh)"
+	fi
+else
+	say "no scripts/ynl-regen.sh; skipping the generated-files check"
+fi
+
+for lane in $lanes; do
+	if ! "$VM_DIR/build-module.sh" "$lane" >"$logs/build-$lane.log" 2>&1; then
+		sed 's/^/# /' "$logs/build-$lane.log" | tail -n 40
+		result "not ok" "$lane build: vdrep.ko or vdrepctl did not build (log: $logs/build-$lane.log)"
+		continue
+	fi
+	result ok "$lane build: vdrep.ko and vdrepctl"
+	set +e
+	# The lane's own summary becomes a comment; only the total below is a summary line.
+	"$VM_DIR/run.sh" --lane "$lane" --timeout "${VDREP_LANE_TIMEOUT:-1200}" \
+		--log "$logs/$lane" "$@" | sed -E "\$ s/^([0-9]+ passed, [0-9]+ failed.*)/# lane $lane: \1/"
+	set -e
+	if read -r p f s <"$logs/$lane/counts" 2>/dev/null; then
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	else
+		result "not ok" "$lane vm: the runner reported nothing (log: $logs/$lane)"
+	fi
+done
+
+echo "# logs: $logs"
+echo "$passed passed, $failed failed$([ $skipped -gt 0 ] && echo ", $skipped skipped")"
+[ $failed -eq 0 ]
