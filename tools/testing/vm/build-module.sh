@@ -14,6 +14,9 @@ lane_env "$lane"
 
 out=$CACHE/build/$lane
 mkdir -p "$out"
+# One build per lane at a time (other shells may be testing the same tree).
+exec 9>"$CACHE/build/.$lane.lock"
+flock 9
 
 # Sources only: the developer's tree may hold objects built for another kernel.
 copy_sources() { # DEST

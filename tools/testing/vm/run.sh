@@ -161,9 +161,10 @@ build_initramfs() {
 		esac >"$tmp/modules/$name.ko"
 		echo "$name" >>"$tmp/modules.load"
 	done
-	(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp"
+	# Another run may be building the same image: write aside, then rename.
+	(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.$$"
 	rm -rf "$tmp"
-	mv "$out.tmp" "$out"
+	mv "$out.$$" "$out"
 	echo "$key" >"$out.key"
 }
 
@@ -190,7 +191,7 @@ printf '%q ' "${qemu[@]}" >"$log/qemu.cmd"
 tail_pid=
 if [ $verbose = 1 ]; then
 	# The guest's own output: console lines that are not kernel messages.
-	tail -n +1 -F "$console" 2>/dev/null | grep --line-buffered -vE '^\[ *[0-9]+\.[0-9]+\]' &
+	tail -n +1 -F "$console" 2>/dev/null > >(grep --line-buffered -vE '^\[ *[0-9]+\.[0-9]+\]') &
 	tail_pid=$!
 fi
 
@@ -226,6 +227,10 @@ python3 "$VM_DIR/report.py" --no-summary --lane "$lane" --results "$results" --c
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then
+	if [ "$vm_status" != ok ] && [ -s "$log/qemu.out" ]; then
+		echo "# qemu said:"
+		sed 's/^/#   | /' "$log/qemu.out" | tail -n 20
+	fi
 	if [ "$vm_status" != ok ]; then
 		echo "# last lines of the console:"
 		tail -n 30 "$console" | sed 's/^/#   | /'
