@@ -54,6 +54,9 @@ def parse_ktap(lines):
         # Nested (indented) subtests and diagnostics are not results of this test.
         if not line or line[0] in ' \t#':
             continue
+        if line.startswith('Bail out!'):
+            cases.append(('not ok', len(cases) + 1, line, '', ''))
+            continue
         m = KTAP_PLAN.match(line)
         if m:
             plan, plan_directive = int(m.group(1)), (m.group(2) or '')
