@@ -37,7 +37,7 @@ check_json()
 	if "$PYTHON" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-sys.exit(0 if eval(sys.argv[2]) else 1)
+sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)
 ' "$file" "$expr" 2>"$tmpdir/json.err"; then
 		ok "$desc"
 	else

@@ -24,7 +24,9 @@ EBUSY="Device or resource busy"
 EEXIST="File exists"
 ENAMETOOLONG="File name too long"
 EINVAL="Invalid argument"
-BAD_CHARS="name may only contain A-Z a-z 0-9 _ . -"
+# The contract's messages, in full (common.md "Kernel errors").
+BAD_CHARS="volume name may only contain A-Z a-z 0-9 _ . -"
+TOO_LONG="volume name is longer than 31 bytes"
 BAD_CHUNK="chunk size must be a power of two from 4096 to 1048576 bytes"
 IN_USE="source is in use (held by another volume, a mounted filesystem or another driver)"
 
@@ -57,7 +59,7 @@ fi
 expect_fail "a duplicate name: EEXIST" "$EEXIST" "a volume with this name exists" \
 	volume create t05 source /dev/ram1
 expect_fail "a name of 32 bytes: ENAMETOOLONG" "$ENAMETOOLONG" \
-	"name is longer than 31 bytes" volume create "$(printf 'n%.0s' {1..32})" source /dev/ram1
+	"$TOO_LONG" volume create "$(printf 'n%.0s' {1..32})" source /dev/ram1
 expect_fail "a name with /: EINVAL" "$EINVAL" "$BAD_CHARS" \
 	volume create bad/name source /dev/ram1
 expect_fail "a name with a space: EINVAL" "$EINVAL" "$BAD_CHARS" \
@@ -101,7 +103,7 @@ expect_fail_cmd "raw create without a source: EINVAL" "$EINVAL" "source path is 
 expect_fail_cmd "raw create with an empty name: EINVAL" "$EINVAL" "$BAD_CHARS" \
 	vdrep_nl create --name "" --source /dev/ram1
 expect_fail_cmd "raw create with a 32-byte name: ENAMETOOLONG" "$ENAMETOOLONG" \
-	"name is longer than 31 bytes" vdrep_nl create --name "$(printf 'n%.0s' {1..32})" --source /dev/ram1
+	"$TOO_LONG" vdrep_nl create --name "$(printf 'n%.0s' {1..32})" --source /dev/ram1
 expect_fail_cmd "raw create with chunk size 0: EINVAL" "$EINVAL" "$BAD_CHUNK" \
 	vdrep_nl create --name x --source /dev/ram1 --chunk 0
 expect_fail_cmd "raw create with chunk size 5000: EINVAL" "$EINVAL" "$BAD_CHUNK" \
