@@ -96,7 +96,8 @@ static void vdrep_notify_send(struct sk_buff *skb)
 }
 
 /* Copy and check the name attribute @type into @name. */
-static int vdrep_nl_get_name(struct genl_info *info, int type, char *name,
+static int vdrep_nl_get_name(struct genl_info *info, int type,
+			     enum vdrep_name_kind kind, char *name,
 			     const char *missing)
 {
 	const struct nlattr *attr = info->attrs[type];
@@ -107,8 +108,8 @@ static int vdrep_nl_get_name(struct genl_info *info, int type, char *name,
 		vdrep_extack(info->extack, NULL, missing);
 		return -EINVAL;
 	}
-	msg = vdrep_check_name(nla_data(attr), strnlen(nla_data(attr), nla_len(attr)),
-			       &err);
+	msg = vdrep_check_name(kind, nla_data(attr),
+			       strnlen(nla_data(attr), nla_len(attr)), &err);
 	if (msg) {
 		vdrep_extack(info->extack, attr, msg);
 		return err;
@@ -123,8 +124,8 @@ static struct vdrep_volume *vdrep_nl_volume_lookup(struct genl_info *info)
 	struct vdrep_volume *vol;
 	int err;
 
-	err = vdrep_nl_get_name(info, VDREP_A_VOLUME_NAME, name,
-				"volume name is required");
+	err = vdrep_nl_get_name(info, VDREP_A_VOLUME_NAME, VDREP_NAME_VOLUME,
+				name, "volume name is required");
 	if (err)
 		return ERR_PTR(err);
 	vol = vdrep_volume_find(name);
@@ -196,8 +197,8 @@ int vdrep_nl_volume_create_doit(struct sk_buff *skb, struct genl_info *info)
 	const char *msg;
 	int err;
 
-	err = vdrep_nl_get_name(info, VDREP_A_VOLUME_NAME, name,
-				"volume name is required");
+	err = vdrep_nl_get_name(info, VDREP_A_VOLUME_NAME, VDREP_NAME_VOLUME,
+				name, "volume name is required");
 	if (err)
 		return err;
 	if (GENL_REQ_ATTR_CHECK(info, VDREP_A_VOLUME_SOURCE_PATH)) {

@@ -9,7 +9,14 @@
 
 #include <linux/types.h>
 
-const char *vdrep_check_name(const char *name, size_t len, int *err);
+/* What a name names; it chooses the words of the message. */
+enum vdrep_name_kind {
+	VDREP_NAME_VOLUME,
+	VDREP_NAME_ASSOC,
+};
+
+const char *vdrep_check_name(enum vdrep_name_kind kind, const char *name,
+			     size_t len, int *err);
 const char *vdrep_check_chunk_size(u32 chunk_size);
 
 #endif /* VDREP_VALIDATE_H */
