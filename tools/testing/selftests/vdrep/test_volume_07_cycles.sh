@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 test_init
-ktap_plan 10
+ktap_plan 11
 
 check "vdrep module loaded" load_module || ktap_abort "cannot load $VDREP_KO"
 brd_setup 1 16 || ktap_abort "cannot set up brd ramdisks"
