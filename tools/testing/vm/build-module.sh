@@ -24,7 +24,8 @@ copy_sources() { # DEST
 	mkdir -p "$1"
 	tar -C "$VDREP_TOP" -cf - --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
 		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='*.a' --exclude='*.order' \
-		--exclude='*.symvers' Kbuild Makefile kernel uapi | tar -C "$1" -xf -
+		--exclude='*.symvers' Kbuild Makefile kernel uapi \
+		$(cd "$VDREP_TOP" && ls dkms.conf 2>/dev/null) | tar -C "$1" -xf -
 }
 
 [ -e "$VDREP_TOP/Kbuild" ] || die "no Kbuild in $VDREP_TOP"

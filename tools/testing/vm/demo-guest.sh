@@ -29,7 +29,7 @@ step "$VDREPCTL" -j -p volume show demo
 step "$VDREPCTL" volume destroy demo
 step rmmod vdrep
 echo
-echo "kernel messages:"
-dmesg | grep -i vdrep
+echo "kernel messages about vdrep:"
+dmesg | grep -i vdrep || echo "(none)"
 echo
 echo "demo: done"

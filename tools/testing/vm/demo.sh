@@ -9,5 +9,11 @@ set -euo pipefail
 
 lane=${VDREP_DEMO_LANE:-6.1}
 "$VM_DIR/setup.sh"
-"$VM_DIR/build-module.sh" "$lane" >/dev/null
+log=$(mktemp)
+if ! "$VM_DIR/build-module.sh" "$lane" >"$log" 2>&1; then
+	cat "$log"
+	rm -f "$log"
+	die "the build failed"
+fi
+rm -f "$log"
 exec "$VM_DIR/run.sh" --lane "$lane" --timeout 900 -v --script "$VM_DIR/demo-guest.sh"
