@@ -100,7 +100,7 @@ expect_fail_cmd "raw create without a name: EINVAL" "$EINVAL" "volume name is re
 	vdrep_nl create --source /dev/ram1
 expect_fail_cmd "raw create without a source: EINVAL" "$EINVAL" "source path is required" \
 	vdrep_nl create --name x
-expect_fail_cmd "raw create with an empty name: EINVAL" "$EINVAL" "$BAD_CHARS" \
+expect_fail_cmd "raw create with an empty name: EINVAL" "$EINVAL" "volume name is empty" \
 	vdrep_nl create --name "" --source /dev/ram1
 expect_fail_cmd "raw create with a 32-byte name: ENAMETOOLONG" "$ENAMETOOLONG" \
 	"$TOO_LONG" vdrep_nl create --name "$(printf 'n%.0s' {1..32})" --source /dev/ram1
