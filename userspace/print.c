@@ -1,46 +1,49 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * vdrepctl: one printing path for text and JSON. A caller prints every field
- * once, by its JSON key; the style decides how it comes out:
- *   PRINT_TEXT  "key value" pairs, '_' in keys shown as '-', a line per object
- *   PRINT_KV    "key:value" pairs (the monitor's lines)
- *   PRINT_JSON  JSON objects (in a list or one per line), -p to indent
- */
+/* vdrepctl: text and JSON from one set of print calls (see print.h). */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 
-#include "vdrepctl.h"
+#include "print.h"
 
-static enum print_style style;
-static int depth;		/* JSON nesting */
-static bool first_item;		/* no separator before the next item */
+#define MAX_DEPTH 16
 
-void print_start(enum print_style s)
+static struct {
+	enum print_mode mode;
+	bool pretty;
+	int depth;			/* open JSON arrays and objects */
+	bool empty[MAX_DEPTH + 1];	/* nothing written yet at this depth */
+	bool array_pending;		/* top-level '[' not written yet */
+	bool line_empty;		/* text: nothing on the current line yet */
+} out = { .line_empty = true };
+
+void print_init(enum print_mode mode, bool pretty)
 {
-	style = s;
-	depth = 0;
-	first_item = true;
+	out.mode = mode;
+	out.pretty = pretty;
+	out.depth = 0;
+	out.empty[0] = true;
+	out.array_pending = false;
+	out.line_empty = true;
 }
 
-static void json_newline(void)
+bool print_is_json(void)
 {
-	if (opt_pretty) {
-		putchar('\n');
-		for (int i = 0; i < depth; i++)
-			fputs("  ", stdout);
-	}
+	return out.mode == PRINT_MODE_JSON;
 }
 
-/* Separator before an item of a JSON list or object. */
-static void json_item(void)
+static bool wanted(enum print_to to)
 {
-	if (!first_item)
-		putchar(',');
-	first_item = false;
-	if (depth)
-		json_newline();
+	return to & (print_is_json() ? PRINT_JSON : PRINT_FP);
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+static void json_indent(int depth)
+{
+	putchar('\n');
+	for (int i = 0; i < depth; i++)
+		fputs("  ", stdout);
 }
 
 static void json_string(const char *s)
@@ -49,91 +52,131 @@ static void json_string(const char *s)
 	for (; *s; s++) {
 		unsigned char c = *s;
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
+		switch (c) {
+		case '"':  fputs("\\\"", stdout); break;
+		case '\\': fputs("\\\\", stdout); break;
+		case '\n': fputs("\\n", stdout); break;
+		case '\t': fputs("\\t", stdout); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				printf("\\u%04x", c);
+			else
+				putchar(c);
+		}
 	}
 	putchar('"');
 }
 
-void print_list_begin(void)
+/* Start a value inside the current array or object: separator, key. */
+static void json_member(const char *key)
 {
-	if (style != PRINT_JSON)
-		return;
-	putchar('[');
-	depth++;
-	first_item = true;
-}
-
-void print_list_end(void)
-{
-	if (style != PRINT_JSON)
-		return;
-	depth--;
-	if (!first_item)
-		json_newline();
-	puts("]");
-	first_item = true;
-}
-
-void print_object_begin(void)
-{
-	if (style == PRINT_JSON) {
-		json_item();
-		putchar('{');
-		depth++;
+	if (out.array_pending) {
+		putchar('[');
+		out.array_pending = false;
 	}
-	first_item = true;
+	if (out.depth > 0) {
+		if (!out.empty[out.depth])
+			putchar(',');
+		if (out.pretty)
+			json_indent(out.depth);
+	}
+	out.empty[out.depth] = false;
+	if (key && out.depth > 0) {
+		json_string(key);
+		fputs(out.pretty ? ": " : ":", stdout);
+	}
 }
 
-void print_object_end(void)
+static void json_open(const char *key, char bracket)
 {
-	if (style == PRINT_JSON) {
-		depth--;
-		json_newline();
-		putchar('}');
-		first_item = false;
-		if (depth == 0) {	/* one object per line (monitor) */
-			putchar('\n');
-			first_item = true;
-		}
-	} else {
+	json_member(key);
+	putchar(bracket);
+	if (out.depth < MAX_DEPTH)
+		out.depth++;
+	out.empty[out.depth] = true;
+}
+
+static void json_close(char bracket)
+{
+	bool was_empty = out.empty[out.depth];
+
+	if (out.depth > 0)
+		out.depth--;
+	if (out.pretty && !was_empty)
+		json_indent(out.depth);
+	putchar(bracket);
+	if (out.depth == 0) {
 		putchar('\n');
+		print_flush();
 	}
-	print_flush();
 }
 
-void print_text(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (style == PRINT_JSON)
-		return;
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	first_item = false;
-}
+/* -------------------------------------------------------------- text, KV */
 
 static void text_key(const char *key)
 {
-	if (!first_item)
+	if (!out.line_empty)
 		putchar(' ');
-	first_item = false;
+	out.line_empty = false;
 	for (; *key; key++)
 		putchar(*key == '_' ? '-' : *key);
-	putchar(style == PRINT_KV ? ':' : ' ');
+	putchar(out.mode == PRINT_MODE_KV ? ':' : ' ');
 }
 
-void print_str(const char *key, const char *value)
+/* ------------------------------------------------------------------- API */
+
+void print_open_array(const char *key)
 {
-	if (style == PRINT_JSON) {
-		json_item();
-		json_string(key);
-		fputs(opt_pretty ? ": " : ":", stdout);
+	if (!print_is_json())
+		return;
+	if (out.depth == 0) {
+		/* Written with the first element, or as "[]" when closed empty. */
+		out.array_pending = true;
+		out.depth = 1;
+		out.empty[1] = true;
+		return;
+	}
+	json_open(key, '[');
+}
+
+void print_close_array(void)
+{
+	if (!print_is_json())
+		return;
+	if (out.array_pending) {
+		putchar('[');
+		out.array_pending = false;
+	}
+	json_close(']');
+}
+
+void print_open_object(const char *key)
+{
+	if (print_is_json())
+		json_open(key, '{');
+	else if (out.depth++ == 0)
+		out.line_empty = true;
+}
+
+void print_close_object(void)
+{
+	if (print_is_json()) {
+		json_close('}');
+		return;
+	}
+	if (out.depth > 0 && --out.depth == 0) {
+		putchar('\n');
+		out.line_empty = true;
+		print_flush();
+	}
+}
+
+void print_string(enum print_to to, const char *key, const char *value)
+{
+	if (!wanted(to))
+		return;
+	if (print_is_json()) {
+		json_member(key);
 		json_string(value);
 	} else {
 		text_key(key);
@@ -141,16 +184,40 @@ void print_str(const char *key, const char *value)
 	}
 }
 
-void print_u64(const char *key, uint64_t value)
+void print_uint(enum print_to to, const char *key, uint64_t value)
 {
-	if (style == PRINT_JSON) {
-		json_item();
-		json_string(key);
-		printf(opt_pretty ? ": %" PRIu64 : ":%" PRIu64, value);
+	if (!wanted(to))
+		return;
+	if (print_is_json())
+		json_member(key);
+	else
+		text_key(key);
+	printf("%" PRIu64, value);
+}
+
+void print_bool(enum print_to to, const char *key, bool value)
+{
+	if (!wanted(to))
+		return;
+	if (print_is_json()) {
+		json_member(key);
+		fputs(value ? "true" : "false", stdout);
 	} else {
 		text_key(key);
-		printf("%" PRIu64, value);
+		fputs(value ? "yes" : "no", stdout);
 	}
+}
+
+void print_text(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (print_is_json())
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	out.line_empty = false;
 }
 
 void print_flush(void)

@@ -1,55 +1,76 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vdrepctl: control vdrep volumes and associations over generic netlink.
+ * vdrepctl: control vdrep volumes (and, later, their associations) over the
+ * vdrep generic netlink family.
  *
- *   vdrepctl [-j] [-p] OBJECT COMMAND [ARGS]
+ *   vdrepctl [-j] [-p] [-V] [-h] OBJECT COMMAND [ARGS]
  *
- * Commands are declared in one table next to their handlers' names; the
- * usage text is generated from it.
+ * Each object's file declares its commands in a table next to their handlers
+ * (volume.c, monitor.c); this file finds the command and generates the usage
+ * text from the same tables.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "vdrepctl.h"
 
+#ifndef VDREPCTL_VERSION
 #define VDREPCTL_VERSION "0.1.0"
+#endif
 
-bool opt_json, opt_pretty;
 const char *progname = "vdrepctl";
+bool opt_json, opt_pretty;
 
-static const struct command commands[] = {
-	{ "volume", "create", cmd_volume_create, "NAME source PATH [chunk-size SIZE]",
-	  "create volume NAME on block device PATH (chunk size 4K..1M, default 64K)" },
-	{ "volume", "destroy", cmd_volume_destroy, "NAME",
-	  "destroy volume NAME (refused while it is open)" },
-	{ "volume", "show", cmd_volume_show, "[NAME]",
-	  "show volume NAME, or every volume" },
-	{ NULL, "monitor", cmd_monitor, "[--count N]",
-	  "print the current objects, 'exists -', then one line per event" },
+static const struct {
+	const struct command *commands;
+	const size_t *count;
+} tables[] = {
+	{ volume_commands, &volume_command_count },
+	{ monitor_commands, &monitor_command_count },
 };
 
-#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define for_each_command(cmd, t, i)					\
+	for (size_t t = 0; t < ARRAY_SIZE(tables); t++)			\
+		for (size_t i = 0; i < *tables[t].count &&		\
+		     ((cmd) = &tables[t].commands[i], 1); i++)
 
-static void usage(FILE *out)
+static void print_synopsis(FILE *out, const char *prefix, const struct command *cmd)
 {
-	fprintf(out, "usage: %s [-j] [-p] OBJECT COMMAND [ARGS]\n\n", progname);
-	for (size_t i = 0; i < N_COMMANDS; i++) {
-		const struct command *c = &commands[i];
-
-		fprintf(out, "  %s%s%s %s\n", c->object ? c->object : "",
-			c->object ? " " : "", c->name, c->args);
-		fprintf(out, "      %s\n", c->help);
-	}
-	fprintf(out, "\noptions:\n"
-		"  -j, --json     JSON output\n"
-		"  -p, --pretty   indent JSON output\n"
-		"  -V, --version  print the version\n"
-		"  -h, --help     this text\n"
-		"\nexit status: 0 done, 1 refused or failed, 2 bad command line\n");
+	fprintf(out, "%s%s", prefix, progname);
+	if (cmd->object)
+		fprintf(out, " %s", cmd->object);
+	fprintf(out, " %s%s%s\n", cmd->name, cmd->args[0] ? " " : "", cmd->args);
 }
 
-int usage_error(const char *fmt, ...)
+/* Usage of every command, or of @object's only. */
+static void usage(FILE *out, const char *object)
+{
+	const struct command *cmd;
+
+	fprintf(out, "Usage: %s [-j] [-p] [-V] [-h] OBJECT COMMAND [ARGS]\n\n", progname);
+	for_each_command(cmd, t, i) {
+		if (object && (!cmd->object || strcmp(cmd->object, object)))
+			continue;
+		print_synopsis(out, "  ", cmd);
+		fprintf(out, "      %s\n", cmd->help);
+	}
+	if (object)
+		return;
+	fprintf(out,
+		"\nOptions:\n"
+		"  -j, --json     JSON output\n"
+		"  -p, --pretty   indented JSON (with -j)\n"
+		"  -V, --version  print the version and exit\n"
+		"  -h, --help     print this help and exit\n"
+		"\nSIZE: bytes, or a number with K or M (64K, 1M).\n"
+		"Exit status: 0 done, 1 refused or failed, 2 bad command line.\n");
+}
+
+/* A usage error that belongs to no command: "vdrepctl: <message>". */
+static int main_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int main_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -57,67 +78,131 @@ int usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n(%s -h for help)\n", progname);
+	fprintf(stderr, "\nTry '%s help'.\n", progname);
 	return EXIT_USAGE;
+}
+
+int usage_error(const struct command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	if (cmd->object)
+		fprintf(stderr, "%s ", cmd->object);
+	fprintf(stderr, "%s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	print_synopsis(stderr, "Usage: ", cmd);
+	return EXIT_USAGE;
+}
+
+int parse_keywords(const struct command *cmd, int argc, char **argv,
+		   struct keyword *keywords, size_t count)
+{
+	for (int i = 0; i < argc; i += 2) {
+		struct keyword *kw = NULL;
+
+		for (size_t k = 0; k < count; k++)
+			if (!strcmp(argv[i], keywords[k].name))
+				kw = &keywords[k];
+		if (!kw)
+			return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+		if (kw->arg)
+			return usage_error(cmd, "%s given twice", kw->name);
+		if (i + 1 >= argc)
+			return usage_error(cmd, "missing %s after %s", kw->value, kw->name);
+		kw->arg = argv[i + 1];
+	}
+	for (size_t k = 0; k < count; k++)
+		if (keywords[k].required && !keywords[k].arg)
+			return usage_error(cmd, "missing %s %s", keywords[k].name,
+					   keywords[k].value);
+	return 0;
 }
 
 static bool is_object(const char *word)
 {
-	for (size_t i = 0; i < N_COMMANDS; i++)
-		if (commands[i].object && !strcmp(commands[i].object, word))
+	const struct command *cmd;
+
+	for_each_command(cmd, t, i)
+		if (cmd->object && !strcmp(cmd->object, word))
 			return true;
 	return false;
 }
 
+/* "help [OBJECT]" */
+static int help(int argc, char **argv)
+{
+	if (argc > 0 && !is_object(argv[0]))
+		return main_usage_error("help: unknown object '%s'", argv[0]);
+	usage(stdout, argc > 0 ? argv[0] : NULL);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
-	const char *object, *name;
-	int i;
+	static const struct option options[] = {
+		{ "json",    no_argument, NULL, 'j' },
+		{ "pretty",  no_argument, NULL, 'p' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help",    no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *cmd;
+	const char *object = NULL, *name;
+	int opt;
 
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		const char *o = argv[i];
-
-		if (!strcmp(o, "-j") || !strcmp(o, "--json")) {
+	/* '+': options end at OBJECT, so "volume create x source -y" stays whole. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+jpVh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
 			opt_json = true;
-		} else if (!strcmp(o, "-p") || !strcmp(o, "--pretty")) {
+			break;
+		case 'p':
 			opt_pretty = true;
-		} else if (!strcmp(o, "-jp") || !strcmp(o, "-pj")) {
-			opt_json = opt_pretty = true;
-		} else if (!strcmp(o, "-V") || !strcmp(o, "--version")) {
+			break;
+		case 'V':
 			printf("%s %s\n", progname, VDREPCTL_VERSION);
 			return EXIT_OK;
-		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
-			usage(stdout);
+		case 'h':
+			usage(stdout, NULL);
 			return EXIT_OK;
-		} else {
-			return usage_error("unknown option %s", o);
+		default:
+			if (optopt)
+				return main_usage_error("unknown option '-%c'", optopt);
+			return main_usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (i >= argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[i], "help")) {
-		usage(stdout);
-		return EXIT_OK;
-	}
+	argc -= optind;
+	argv += optind;
 
-	/* OBJECT COMMAND, or a top-level COMMAND. */
-	object = is_object(argv[i]) ? argv[i++] : NULL;
-	if (object && i >= argc)
-		return usage_error("%s: missing COMMAND", object);
-	name = argv[i++];
-	for (size_t c = 0; c < N_COMMANDS; c++) {
-		const struct command *cmd = &commands[c];
+	if (argc < 1)
+		return main_usage_error("missing OBJECT");
+	if (!strcmp(argv[0], "help"))
+		return help(argc - 1, argv + 1);
 
-		if ((cmd->object == NULL) != (object == NULL))
-			continue;
-		if (object && strcmp(cmd->object, object))
-			continue;
-		if (!strcmp(cmd->name, name))
-			return cmd->handler(argc - i, argv + i);
+	if (is_object(argv[0])) {
+		object = argv[0];
+		argc--;
+		argv++;
+		if (argc < 1)
+			return main_usage_error("%s: missing COMMAND", object);
+		if (!strcmp(argv[0], "help")) {
+			usage(stdout, object);
+			return EXIT_OK;
+		}
+	}
+	name = argv[0];
+	for_each_command(cmd, t, i) {
+		if (object ? cmd->object && !strcmp(cmd->object, object) : !cmd->object) {
+			if (!strcmp(cmd->name, name))
+				return cmd->handler(cmd, argc - 1, argv + 1);
+		}
 	}
 	if (object)
-		return usage_error("%s: unknown command %s", object, name);
-	return usage_error("unknown object or command %s", name);
+		return main_usage_error("%s: unknown command '%s'", object, name);
+	return main_usage_error("unknown object '%s'", name);
 }

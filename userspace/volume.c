@@ -1,98 +1,157 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vdrepctl volume create | destroy | show */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/vdrep.h>
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+
+#include "names.h"
+#include "netlink.h"
+#include "print.h"
 #include "vdrepctl.h"
 
-static const char *nla_str(struct nlattr **tb, int type)
+/* Types as the spec has them; libnl checks sizes, so nla_get_*() is safe. */
+static struct nla_policy volume_policy[VDREP_A_VOLUME_MAX + 1] = {
+	[VDREP_A_VOLUME_ID]			= { .type = NLA_U32 },
+	[VDREP_A_VOLUME_NAME]			= { .type = NLA_STRING },
+	[VDREP_A_VOLUME_DISK_NAME]		= { .type = NLA_STRING },
+	[VDREP_A_VOLUME_SOURCE_PATH]		= { .type = NLA_STRING },
+	[VDREP_A_VOLUME_SOURCE_MAJOR]		= { .type = NLA_U32 },
+	[VDREP_A_VOLUME_SOURCE_MINOR]		= { .type = NLA_U32 },
+	[VDREP_A_VOLUME_CHUNK_SIZE]		= { .type = NLA_U32 },
+	[VDREP_A_VOLUME_SIZE]			= { .type = NLA_U64 },
+	[VDREP_A_VOLUME_LOGICAL_BLOCK_SIZE]	= { .type = NLA_U32 },
+	[VDREP_A_VOLUME_PHYSICAL_BLOCK_SIZE]	= { .type = NLA_U32 },
+	[VDREP_A_VOLUME_ASSOC_COUNT]		= { .type = NLA_U32 },
+	[VDREP_A_VOLUME_OPEN_COUNT]		= { .type = NLA_U32 },
+	[VDREP_A_VOLUME_META_PATH]		= { .type = NLA_STRING },
+	[VDREP_A_VOLUME_META_STATE]		= { .type = NLA_U32 },
+	[VDREP_A_VOLUME_EVENT_SEQ]		= { .type = NLA_U64 },
+};
+
+static int volume_parse(struct nl_msg *msg, struct nlattr **tb)
+{
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, VDREP_A_VOLUME_MAX, volume_policy) < 0 ||
+	    !tb[VDREP_A_VOLUME_NAME]) {
+		fprintf(stderr, "%s: ignoring a malformed volume message\n", progname);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *get_str(struct nlattr **tb, int type)
 {
 	return tb[type] ? nla_get_string(tb[type]) : "";
 }
 
-static uint64_t nla_u32_or0(struct nlattr **tb, int type)
+static uint32_t get_u32(struct nlattr **tb, int type)
 {
 	return tb[type] ? nla_get_u32(tb[type]) : 0;
 }
 
-/*
- * Print one volume message. show: "NAME: id N disk ..." (text) or an object;
- * monitor (@event set): "EVENT volume name:NAME id:N ..." or an object with
- * "event", "object" and "seq" members.
- */
-int print_volume_msg(struct nl_msg *msg, const char *event)
+static uint64_t get_u64(struct nlattr **tb, int type)
+{
+	return tb[type] ? nla_get_u64(tb[type]) : 0;
+}
+
+int volume_event_seq(struct nl_msg *msg, uint64_t *seq)
 {
 	struct nlattr *tb[VDREP_A_VOLUME_MAX + 1];
-	const char *meta;
-	int err;
 
-	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, VDREP_A_VOLUME_MAX, NULL);
-	if (err < 0 || !tb[VDREP_A_VOLUME_NAME]) {
-		fprintf(stderr, "%s: cannot parse a volume message\n", progname);
+	if (volume_parse(msg, tb))
+		return -1;
+	*seq = get_u64(tb, VDREP_A_VOLUME_EVENT_SEQ);
+	return 0;
+}
+
+/*
+ * The fields of a volume, each printed once for text and JSON:
+ *   show     NAME: id 0 disk vdrep0 source /dev/ram0 (1:0) size ... metadata transient
+ *   monitor  EVENT volume name:NAME id:0 disk:vdrep0 source:/dev/ram0 size:... seq:N
+ *   JSON     {"name":..., "id":..., ...}, plus "event", "object", "seq" for monitor
+ */
+int volume_print_msg(struct nl_msg *msg, const char *event)
+{
+	struct nlattr *tb[VDREP_A_VOLUME_MAX + 1];
+	const char *name, *meta;
+	uint32_t major, minor;
+
+	if (volume_parse(msg, tb))
 		return NL_SKIP;
-	}
+	name = get_str(tb, VDREP_A_VOLUME_NAME);
+	major = get_u32(tb, VDREP_A_VOLUME_SOURCE_MAJOR);
+	minor = get_u32(tb, VDREP_A_VOLUME_SOURCE_MINOR);
+	meta = enum_name(&meta_state_names, get_u32(tb, VDREP_A_VOLUME_META_STATE));
 
-	print_object_begin();
+	print_open_object(NULL);
 	if (event) {
 		print_text("%s volume", event);
-		print_str("event", event);
-		print_str("object", "volume");
-		print_str("name", nla_str(tb, VDREP_A_VOLUME_NAME));
+		print_string(PRINT_JSON, "event", event);
+		print_string(PRINT_JSON, "object", "volume");
+		if (tb[VDREP_A_VOLUME_EVENT_SEQ])
+			print_uint(PRINT_JSON, "seq", get_u64(tb, VDREP_A_VOLUME_EVENT_SEQ));
+		print_string(PRINT_ANY, "name", name);
 	} else {
-		print_text("%s:", nla_str(tb, VDREP_A_VOLUME_NAME));
-		if (opt_json)
-			print_str("name", nla_str(tb, VDREP_A_VOLUME_NAME));
+		print_text("%s:", name);
+		print_string(PRINT_JSON, "name", name);
 	}
-	print_u64("id", nla_u32_or0(tb, VDREP_A_VOLUME_ID));
-	print_str("disk", nla_str(tb, VDREP_A_VOLUME_DISK_NAME));
-	print_str("source", nla_str(tb, VDREP_A_VOLUME_SOURCE_PATH));
-	if (!event && !opt_json) {
-		print_text(" (%u:%u)", (unsigned int)nla_u32_or0(tb, VDREP_A_VOLUME_SOURCE_MAJOR),
-			   (unsigned int)nla_u32_or0(tb, VDREP_A_VOLUME_SOURCE_MINOR));
-	} else {
-		print_u64("source_major", nla_u32_or0(tb, VDREP_A_VOLUME_SOURCE_MAJOR));
-		print_u64("source_minor", nla_u32_or0(tb, VDREP_A_VOLUME_SOURCE_MINOR));
-	}
-	print_u64("size", tb[VDREP_A_VOLUME_SIZE] ? nla_get_u64(tb[VDREP_A_VOLUME_SIZE]) : 0);
-	print_u64("chunk_size", nla_u32_or0(tb, VDREP_A_VOLUME_CHUNK_SIZE));
-	print_u64("logical_block_size", nla_u32_or0(tb, VDREP_A_VOLUME_LOGICAL_BLOCK_SIZE));
-	print_u64("physical_block_size", nla_u32_or0(tb, VDREP_A_VOLUME_PHYSICAL_BLOCK_SIZE));
-	print_u64("assocs", nla_u32_or0(tb, VDREP_A_VOLUME_ASSOC_COUNT));
-	print_u64("openers", nla_u32_or0(tb, VDREP_A_VOLUME_OPEN_COUNT));
-	meta = meta_state_name(nla_u32_or0(tb, VDREP_A_VOLUME_META_STATE));
-	print_str("metadata", meta ? meta : "unknown");
+	print_uint(PRINT_ANY, "id", get_u32(tb, VDREP_A_VOLUME_ID));
+	print_string(PRINT_ANY, "disk", get_str(tb, VDREP_A_VOLUME_DISK_NAME));
+	print_string(PRINT_ANY, "source", get_str(tb, VDREP_A_VOLUME_SOURCE_PATH));
+	if (!event)
+		print_text(" (%u:%u)", major, minor);
+	print_uint(PRINT_ANY, "size", get_u64(tb, VDREP_A_VOLUME_SIZE));
+	print_uint(PRINT_ANY, "chunk_size", get_u32(tb, VDREP_A_VOLUME_CHUNK_SIZE));
+	print_uint(PRINT_ANY, "logical_block_size",
+		   get_u32(tb, VDREP_A_VOLUME_LOGICAL_BLOCK_SIZE));
+	print_uint(PRINT_ANY, "physical_block_size",
+		   get_u32(tb, VDREP_A_VOLUME_PHYSICAL_BLOCK_SIZE));
+	print_uint(PRINT_ANY, "assocs", get_u32(tb, VDREP_A_VOLUME_ASSOC_COUNT));
+	print_uint(PRINT_ANY, "openers", get_u32(tb, VDREP_A_VOLUME_OPEN_COUNT));
+	print_string(PRINT_ANY, "metadata", meta ? meta : "unknown");
 	if (tb[VDREP_A_VOLUME_META_PATH])
-		print_str("metadata_path", nla_str(tb, VDREP_A_VOLUME_META_PATH));
+		print_string(PRINT_ANY, "metadata_path", get_str(tb, VDREP_A_VOLUME_META_PATH));
+	/* show has them in "(1:0)" above */
+	print_uint(event ? PRINT_ANY : PRINT_JSON, "source_major", major);
+	print_uint(event ? PRINT_ANY : PRINT_JSON, "source_minor", minor);
 	if (event && tb[VDREP_A_VOLUME_EVENT_SEQ])
-		print_u64("seq", nla_get_u64(tb[VDREP_A_VOLUME_EVENT_SEQ]));
-	print_object_end();
+		print_uint(PRINT_FP, "seq", get_u64(tb, VDREP_A_VOLUME_EVENT_SEQ));
+	print_close_object();
 	return NL_OK;
 }
 
 static int on_volume(struct nl_msg *msg, void *arg)
 {
 	(void)arg;
-	return print_volume_msg(msg, NULL);
+	return volume_print_msg(msg, NULL);
 }
 
-/* 4096, 64K, 64KiB, 1M (powers of 1024); the kernel judges the range. */
+/*
+ * A size in bytes: digits, optionally followed by K or M (KiB, MiB: powers
+ * of 1024). The kernel judges the range and the power of two, so that its
+ * message is the one users see.
+ */
 static int parse_size(const char *s, uint32_t *out)
 {
 	unsigned long long v;
 	unsigned int shift = 0;
 	char *end;
 
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-' || *s == '+')
+	if (errno)
 		return -1;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; break;
-	case 'm': case 'M': shift = 20; break;
-	case 'g': case 'G': shift = 30; break;
-	}
+	if (*end == 'k' || *end == 'K')
+		shift = 10;
+	else if (*end == 'm' || *end == 'M')
+		shift = 20;
 	if (shift) {
 		end++;
 		if (!strcmp(end, "iB") || !strcmp(end, "B"))
@@ -104,100 +163,140 @@ static int parse_size(const char *s, uint32_t *out)
 	return 0;
 }
 
-/* volume create NAME source PATH [chunk-size SIZE] */
-int cmd_volume_create(int argc, char **argv)
+/* Open, run one request, close; @fn prints the replies. */
+static int volume_request(struct nl_msg *(*build)(struct vdrep_nl *nl, void *arg),
+			  void *arg, vdrep_reply_fn fn, const char *what)
 {
-	const char *name = NULL, *source = NULL;
-	uint32_t chunk_size = 0;
-	bool have_chunk = false;
 	struct vdrep_nl nl;
 	struct nl_msg *req;
 	int err;
 
-	if (argc < 1)
-		return usage_error("volume create: missing NAME");
-	name = argv[0];
-	for (int i = 1; i < argc; i += 2) {
-		if (i + 1 >= argc)
-			return usage_error("volume create: missing value after %s", argv[i]);
-		if (!strcmp(argv[i], "source")) {
-			source = argv[i + 1];
-		} else if (!strcmp(argv[i], "chunk-size")) {
-			if (parse_size(argv[i + 1], &chunk_size))
-				return usage_error("volume create: chunk-size %s is not a size (bytes, or with K or M)",
-						   argv[i + 1]);
-			have_chunk = true;
-		} else {
-			return usage_error("volume create: unknown option %s", argv[i]);
-		}
-	}
-	if (!source)
-		return usage_error("volume create: missing source PATH");
-
-	if (vnl_open(&nl))
+	if (vdrep_nl_open(&nl))
 		return EXIT_FAILED;
-	req = vnl_request(&nl, VDREP_CMD_VOLUME_CREATE, 0);
-	if (!req || nla_put_string(req, VDREP_A_VOLUME_NAME, name) ||
-	    nla_put_string(req, VDREP_A_VOLUME_SOURCE_PATH, source) ||
-	    (have_chunk && nla_put_u32(req, VDREP_A_VOLUME_CHUNK_SIZE, chunk_size))) {
-		fprintf(stderr, "%s: volume create: cannot build the request\n", progname);
-		nlmsg_free(req);
-		vnl_close(&nl);
+	req = build(&nl, arg);
+	if (!req) {
+		fprintf(stderr, "%s: %s: cannot build the request\n", progname, what);
+		vdrep_nl_close(&nl);
 		return EXIT_FAILED;
 	}
-	print_start(opt_json ? PRINT_JSON : PRINT_TEXT);
-	err = vnl_transact(&nl, req, on_volume, NULL, "volume create");
-	vnl_close(&nl);
+	err = vdrep_nl_transact(&nl, req, fn, NULL, what);
+	vdrep_nl_close(&nl);
 	return err ? EXIT_FAILED : EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ create */
+
+struct create_args {
+	const char *name, *source;
+	bool has_chunk_size;
+	uint32_t chunk_size;
+};
+
+static struct nl_msg *build_create(struct vdrep_nl *nl, void *arg)
+{
+	const struct create_args *a = arg;
+	struct nl_msg *req = vdrep_nl_request(nl, VDREP_CMD_VOLUME_CREATE, 0);
+
+	if (req &&
+	    (nla_put_string(req, VDREP_A_VOLUME_NAME, a->name) ||
+	     nla_put_string(req, VDREP_A_VOLUME_SOURCE_PATH, a->source) ||
+	     (a->has_chunk_size &&
+	      nla_put_u32(req, VDREP_A_VOLUME_CHUNK_SIZE, a->chunk_size)))) {
+		nlmsg_free(req);
+		return NULL;
+	}
+	return req;
+}
+
+/* volume create NAME source PATH [chunk-size SIZE]: prints the new volume. */
+static int do_volume_create(const struct command *cmd, int argc, char **argv)
+{
+	struct keyword kw[] = {
+		{ .name = "source", .value = "PATH", .required = true },
+		{ .name = "chunk-size", .value = "SIZE" },
+	};
+	struct create_args a = { 0 };
+	int err;
+
+	if (argc < 1)
+		return usage_error(cmd, "missing NAME");
+	a.name = argv[0];
+	err = parse_keywords(cmd, argc - 1, argv + 1, kw, ARRAY_SIZE(kw));
+	if (err)
+		return err;
+	a.source = kw[0].arg;
+	if (kw[1].arg) {
+		if (parse_size(kw[1].arg, &a.chunk_size))
+			return usage_error(cmd, "chunk-size '%s' is not a size (bytes, or a number with K or M)",
+					   kw[1].arg);
+		a.has_chunk_size = true;
+	}
+	print_init(opt_json ? PRINT_MODE_JSON : PRINT_MODE_TEXT, opt_pretty);
+	return volume_request(build_create, &a, on_volume, "volume create");
+}
+
+/* ----------------------------------------------------------------- destroy */
+
+static struct nl_msg *build_destroy(struct vdrep_nl *nl, void *arg)
+{
+	struct nl_msg *req = vdrep_nl_request(nl, VDREP_CMD_VOLUME_DESTROY, 0);
+
+	if (req && nla_put_string(req, VDREP_A_VOLUME_NAME, arg)) {
+		nlmsg_free(req);
+		return NULL;
+	}
+	return req;
 }
 
 /* volume destroy NAME */
-int cmd_volume_destroy(int argc, char **argv)
+static int do_volume_destroy(const struct command *cmd, int argc, char **argv)
 {
-	struct vdrep_nl nl;
-	struct nl_msg *req;
-	int err;
-
 	if (argc < 1)
-		return usage_error("volume destroy: missing NAME");
+		return usage_error(cmd, "missing NAME");
 	if (argc > 1)
-		return usage_error("volume destroy: unexpected argument %s", argv[1]);
-	if (vnl_open(&nl))
-		return EXIT_FAILED;
-	req = vnl_request(&nl, VDREP_CMD_VOLUME_DESTROY, 0);
-	if (!req || nla_put_string(req, VDREP_A_VOLUME_NAME, argv[0])) {
-		nlmsg_free(req);
-		vnl_close(&nl);
-		return EXIT_FAILED;
-	}
-	err = vnl_transact(&nl, req, NULL, NULL, "volume destroy");
-	vnl_close(&nl);
-	return err ? EXIT_FAILED : EXIT_OK;
+		return usage_error(cmd, "unexpected argument '%s'", argv[1]);
+	return volume_request(build_destroy, argv[0], NULL, "volume destroy");
 }
 
-/* volume show [NAME]: without a name, every volume. JSON is always a list. */
-int cmd_volume_show(int argc, char **argv)
+/* -------------------------------------------------------------------- show */
+
+static struct nl_msg *build_show(struct vdrep_nl *nl, void *arg)
 {
-	struct vdrep_nl nl;
+	const char *name = arg;
 	struct nl_msg *req;
-	int err;
+
+	req = vdrep_nl_request(nl, VDREP_CMD_VOLUME_GET, name ? 0 : NLM_F_DUMP);
+	if (req && name && nla_put_string(req, VDREP_A_VOLUME_NAME, name)) {
+		nlmsg_free(req);
+		return NULL;
+	}
+	return req;
+}
+
+/* volume show [NAME]: without a name, every volume. JSON is always an array. */
+static int do_volume_show(const struct command *cmd, int argc, char **argv)
+{
+	int ret;
 
 	if (argc > 1)
-		return usage_error("volume show: unexpected argument %s", argv[1]);
-	if (vnl_open(&nl))
-		return EXIT_FAILED;
-	req = vnl_request(&nl, VDREP_CMD_VOLUME_GET, argc ? 0 : NLM_F_DUMP);
-	if (!req || (argc && nla_put_string(req, VDREP_A_VOLUME_NAME, argv[0]))) {
-		nlmsg_free(req);
-		vnl_close(&nl);
-		return EXIT_FAILED;
-	}
-	print_start(opt_json ? PRINT_JSON : PRINT_TEXT);
-	print_list_begin();
-	err = vnl_transact(&nl, req, on_volume, NULL, "volume show");
-	vnl_close(&nl);
-	if (err)
-		return EXIT_FAILED;
-	print_list_end();
-	return EXIT_OK;
+		return usage_error(cmd, "unexpected argument '%s'", argv[1]);
+	print_init(opt_json ? PRINT_MODE_JSON : PRINT_MODE_TEXT, opt_pretty);
+	print_open_array(NULL);
+	ret = volume_request(build_show, argc ? argv[0] : NULL, on_volume, "volume show");
+	if (ret == EXIT_OK)
+		print_close_array();
+	return ret;
 }
+
+const struct command volume_commands[] = {
+	{ "volume", "create", "NAME source PATH [chunk-size SIZE]",
+	  "create volume NAME on block device PATH; SIZE 4K to 1M (default 64K)",
+	  do_volume_create },
+	{ "volume", "destroy", "NAME",
+	  "destroy volume NAME (refused while it is open)",
+	  do_volume_destroy },
+	{ "volume", "show", "[NAME]",
+	  "show volume NAME, or every volume",
+	  do_volume_show },
+};
+const size_t volume_command_count = ARRAY_SIZE(volume_commands);

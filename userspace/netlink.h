@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* vdrepctl: the vdrep generic netlink family through libnl-genl-3. */
+#ifndef VDREPCTL_NETLINK_H
+#define VDREPCTL_NETLINK_H
+
+#include <stdint.h>
+
+#include <netlink/msg.h>
+#include <netlink/socket.h>
+
+struct vdrep_nl {
+	struct nl_sock *sock;
+	int family;		/* generic netlink family id of "vdrep" */
+};
+
+/* Called for each reply or dump message; returns NL_OK, NL_SKIP or NL_STOP. */
+typedef int (*vdrep_reply_fn)(struct nl_msg *msg, void *arg);
+
+/*
+ * Open a socket with extended acks on and resolve the family. On failure
+ * prints why ("vdrep module not loaded") and returns a negative libnl error.
+ */
+int vdrep_nl_open(struct vdrep_nl *nl);
+void vdrep_nl_close(struct vdrep_nl *nl);
+
+/* A request for @cmd; @flags is 0 or NLM_F_DUMP. NULL if out of memory. */
+struct nl_msg *vdrep_nl_request(struct vdrep_nl *nl, uint8_t cmd, int flags);
+
+/*
+ * Send @req (always freed), call @fn (may be NULL) for each reply message,
+ * and wait for the ack or the end of the dump. On a kernel error prints
+ * "vdrepctl: <extack message>: <strerror>", or "vdrepctl: <what>: <strerror>"
+ * when the kernel gave no message, and returns -errno. Local failures print
+ * "vdrepctl: <what>: <reason>" and return a negative errno too.
+ */
+int vdrep_nl_transact(struct vdrep_nl *nl, struct nl_msg *req,
+		      vdrep_reply_fn fn, void *arg, const char *what);
+
+/* Join the "events" multicast group; prints why on failure. */
+int vdrep_nl_join_events(struct vdrep_nl *nl);
+
+#endif /* VDREPCTL_NETLINK_H */
