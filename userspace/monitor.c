@@ -11,7 +11,8 @@
  * The events group is joined before the dump, so nothing that happens during
  * the dump is missed (it may be seen twice: in the dump and as an event).
  * Notifications carry a family-wide sequence number; a gap, or a socket
- * overrun (ENOBUFS), means events were lost, and the state is dumped again.
+ * overrun (ENOBUFS), means events were lost: the queued ones are dropped and
+ * the state is dumped again, the same way.
  *
  * Each kind of object is one row of the table below: associations, when the
  * kernel has them, add a row with their dump command and notifications.
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <linux/genetlink.h>
 #include <linux/vdrep.h>
@@ -166,7 +168,6 @@ static int on_event(struct nl_msg *msg, void *arg)
 	if (seq && mon->last_seq && seq != mon->last_seq + 1) {
 		/* The fresh dump will show this event's outcome too. */
 		mon->lost = true;
-		mon->last_seq = seq;
 		return NL_STOP;
 	}
 	if (seq)
@@ -174,6 +175,14 @@ static int on_event(struct nl_msg *msg, void *arg)
 	m->print(msg, event);
 	if (mon->remaining > 0 && --mon->remaining == 0)
 		return NL_STOP;
+	return NL_OK;
+}
+
+/* Notifications are not replies: they carry no sequence number of ours. */
+static int accept_any_seq(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
 	return NL_OK;
 }
 
@@ -191,8 +200,6 @@ static int monitor_open(struct monitor *mon)
 		fprintf(stderr, "%s: monitor: cannot follow the netlink controller; a module unload will go unnoticed\n",
 			progname);
 	}
-	/* Notifications are not replies: any sequence number is fine. */
-	nl_socket_disable_seq_check(mon->events.sock);
 	/* Room for bursts, so that ENOBUFS (and a re-dump) stays rare. */
 	nl_socket_set_buffer_size(mon->events.sock, 1 << 20, 0);
 	err = nl_socket_set_nonblocking(mon->events.sock);
@@ -213,6 +220,24 @@ static void monitor_close(struct monitor *mon)
 		vdrep_nl_close(&mon->requests);
 }
 
+/*
+ * Throw away the notifications queued so far: they happened before the dump
+ * that follows, which shows their outcome. Printed after it they would undo
+ * it (a "create" of a volume that is gone again).
+ */
+static void discard_queued(struct monitor *mon)
+{
+	int fd = nl_socket_get_fd(mon->events.sock);
+	char buf[8192];
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n < 0 && errno != ENOBUFS && errno != EINTR)
+			return;		/* EAGAIN: empty */
+	}
+}
+
 /* Read every queued notification; 0 when the socket is empty. */
 static int read_events(struct monitor *mon, struct nl_cb *cb)
 {
@@ -225,10 +250,10 @@ static int read_events(struct monitor *mon, struct nl_cb *cb)
 		if (err == -NLE_AGAIN)
 			return 0;
 		if (err == -NLE_NOMEM || mon->lost) {
-			/* ENOBUFS: the kernel dropped notifications meant for us. */
-			if (err == -NLE_NOMEM)
-				mon->last_seq = 0;
+			/* -NLE_NOMEM is ENOBUFS: the kernel dropped notifications. */
 			mon->lost = false;
+			mon->last_seq = 0;	/* the next one starts a new sequence */
+			discard_queued(mon);
 			print_marker("# lost events, re-dumping", "lost");
 			if (dump_state(mon))
 				return -1;
@@ -292,6 +317,7 @@ static int do_monitor(const struct command *cmd, int argc, char **argv)
 		goto out;
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, &mon);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, accept_any_seq, NULL);
 
 	if (dump_state(&mon))
 		goto out;
