@@ -549,14 +549,19 @@ vdrep_nl()
 	"$PYTHON" "$VDREP_TEST_DIR/vdrep_nl.py" "$@"
 }
 
-# wait_for_line FILE PATTERN: bounded wait (against hangs, not a timing
-# assertion) for an extended regex PATTERN to appear in FILE.
+# wait_for_line FILE PATTERN [PID]: bounded wait (against hangs, not a
+# timing assertion) for an extended regex PATTERN to appear in FILE; gives
+# up early once process PID (the writer of FILE) has exited.
 wait_for_line()
 {
 	local i
 
-	for ((i = 0; i < 600; i++)); do
+	for ((i = 0; i < 300; i++)); do
 		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		if [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null; then
+			grep -qE -- "$2" "$1" 2>/dev/null
+			return
+		fi
 		sleep 0.1
 	done
 	return 1

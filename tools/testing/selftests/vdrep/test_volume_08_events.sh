@@ -21,8 +21,9 @@ check "create volume t08pre on /dev/ram1" vol_create t08pre /dev/ram1 ||
 # --- text
 mon=$tmpdir/monitor.txt
 "$VDREPCTL" monitor >"$mon" 2>&1 &
-track_pids+=($!)
-check "monitor prints 'exists -' after its dump" wait_for_line "$mon" '^exists -$' ||
+mon_pid=$!
+track_pids+=("$mon_pid")
+check "monitor prints 'exists -' after its dump" wait_for_line "$mon" '^exists -$' "$mon_pid" ||
 	ktap_abort "monitor did not start"
 check "the dump has t08pre before 'exists -'" \
 	test "$(grep -m1 -nE '^exists volume name:t08pre ' "$mon" | cut -d: -f1)" \
@@ -32,7 +33,8 @@ check "the dump has t08pre before 'exists -'" \
 vol_create t08a /dev/ram0
 disk=$(vol_disk t08a)
 vol_destroy t08a
-check "the destroy notification arrives" wait_for_line "$mon" '^destroy volume name:t08a '
+check "the destroy notification arrives" \
+	wait_for_line "$mon" '^destroy volume name:t08a ' "$mon_pid"
 
 seq_of()
 {
@@ -52,14 +54,15 @@ check_eq "after 'exists -' only the create and the destroy (nothing for the refu
 # --- JSON
 jmon=$tmpdir/monitor.json
 "$VDREPCTL" -j monitor >"$jmon" 2>&1 &
-track_pids+=($!)
+jmon_pid=$!
+track_pids+=("$jmon_pid")
 # The existing volume's line shows the dump ran, so the subscription is on.
-check "JSON monitor dumps t08pre" wait_for_line "$jmon" '"t08pre"' ||
+check "JSON monitor dumps t08pre" wait_for_line "$jmon" '"t08pre"' "$jmon_pid" ||
 	ktap_abort "JSON monitor did not start"
 vol_create t08b /dev/ram0
 vol_destroy t08b
 check "the JSON destroy notification arrives" \
-	wait_for_line "$jmon" '"event": *"destroy".*"t08b"|"t08b".*"event": *"destroy"'
+	wait_for_line "$jmon" '"event": *"destroy".*"t08b"|"t08b".*"event": *"destroy"' "$jmon_pid"
 
 json_events_check()
 {
@@ -84,10 +87,17 @@ check "JSON lines parse; create/destroy objects have the fields and growing seq"
 	json_events_check
 text_saw_t08b()
 {
-	wait_for_line "$mon" '^destroy volume name:t08b ' &&
+	wait_for_line "$mon" '^destroy volume name:t08b ' "$mon_pid" &&
 		grep -qE '^create volume name:t08b ' "$mon"
 }
 check "the text monitor saw t08b's create and destroy too" text_saw_t08b
 check "destroy t08pre" vol_destroy t08pre
+
+if [ "$ktap_failed" -gt 0 ]; then
+	diag "text monitor output:"
+	diag_file "$mon"
+	diag "JSON monitor output:"
+	diag_file "$jmon"
+fi
 
 ktap_finished
