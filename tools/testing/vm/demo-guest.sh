@@ -5,6 +5,8 @@
 # its source, shown as text and JSON, then destroyed.  Each step is echoed before it runs;
 # the first failing step ends the demo with a non-zero status.
 
+# Braces: bash reads the whole script before running it, so editing it mid-run is safe.
+{
 step() {
 	echo
 	echo "\$ $*"
@@ -33,3 +35,5 @@ echo "kernel messages about vdrep:"
 dmesg | grep -i vdrep || echo "(none)"
 echo
 echo "demo: done"
+exit
+}

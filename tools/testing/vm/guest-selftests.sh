@@ -7,6 +7,8 @@
 # The kernel log gets begin/end markers so a splat can be tied to the test that caused it.
 
 # A selftest directory may hold a kselftest "settings" file with timeout=SECONDS.
+# Braces: bash reads the whole script before running it, so editing it mid-run is safe.
+{
 test_timeout() {
 	local t
 	t=$(sed -n 's/^timeout=\([0-9][0-9]*\)$/\1/p' "$(dirname "$1")/settings" 2>/dev/null)
@@ -26,3 +28,5 @@ for t in "$@"; do
 	echo "vdrep-vm: end $name rc=$rc" >/dev/kmsg
 done
 exit 0
+exit
+}

@@ -8,6 +8,8 @@
 # Environment: VDREP_LANES (default "6.1 6.12 7"), VDREP_LANE_TIMEOUT (time budget of each
 # lane's VM, default 1200 s), VDREP_TOTAL_BUDGET (seconds the whole command may take,
 # default 3300: CI allows an hour), plus what run.sh reads.
+# Braces: bash reads the whole script before running it, so editing it mid-run is safe.
+{
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -70,3 +72,5 @@ done
 echo "# logs: $logs"
 echo "$passed passed, $failed failed$([ $skipped -gt 0 ] && echo ", $skipped skipped")"
 [ $failed -eq 0 ]
+exit
+}

@@ -15,6 +15,8 @@
 # Environment: VDREP_TEST_TIMEOUT overrides each test's time limit (else the selftest
 # directory's settings file, else 300 s); VDREP_KO overrides the module to test;
 # VDREP_QEMU_MEM (default 2G), VDREP_QEMU_SMP (default 2).
+# Braces: bash reads the whole script before running it, so editing it mid-run is safe.
+{
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -241,3 +243,5 @@ fi
 read -r passed failed skipped <"$log/counts"
 echo "$passed passed, $failed failed$([ "$skipped" -gt 0 ] && echo ", $skipped skipped")"
 exit $rc
+exit
+}

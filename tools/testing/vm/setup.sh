@@ -9,6 +9,8 @@
 # each time (ABI numbers move), and each lane's kernel is extracted into
 # $VDREP_CACHE/kernels/<lane>/root with an env file describing it.  Safe to run again: work
 # already done for the resolved versions is skipped via stamp files.
+# Braces: bash reads the whole script before running it, so editing it mid-run is safe.
+{
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -333,3 +335,5 @@ setup_chroot_lane() {
 setup_chroot_lane
 chroot_umount
 say "done"
+exit
+}
