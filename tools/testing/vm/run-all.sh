@@ -42,6 +42,14 @@ else
 	say "no scripts/ynl-regen.sh; skipping the generated-files check"
 fi
 
+# DKMS on the host, for the kernels whose headers are installed here.
+if "$VDREP_TOP/tools/testing/dkms/check.sh" >"$logs/dkms.log" 2>&1; then
+	result ok "host dkms: add, build and install for $(grep -c '^ok .* dkms build' "$logs/dkms.log") kernels"
+else
+	grep -v '^ok' "$logs/dkms.log" | sed 's/^/# /' | tail -n 40
+	result "not ok" "host dkms: see $logs/dkms.log"
+fi
+
 nlanes=$(echo $lanes | wc -w)
 i=0
 for lane in $lanes; do
