@@ -23,6 +23,8 @@ lane_budget() { # LANES-AFTER-THIS
 passed=0 failed=0 skipped=0
 logs=$CACHE/logs/run-all-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$logs"
+# Logs of runs older than a week go.
+find "$CACHE/logs" -mindepth 1 -maxdepth 1 -mtime +7 -exec rm -rf {} + 2>/dev/null || true
 
 result() { # ok|not ok, then the line's text
 	if [ "$1" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
