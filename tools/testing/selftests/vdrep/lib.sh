@@ -8,7 +8,8 @@
 #   as root. The guest's / is the host's / mounted read-only over 9p, with
 #   tmpfs on /tmp and /run, so every host tool is there (fio, mkfs.ext4,
 #   e2fsck, losetup, blkdiscard, setpriv, python3, cmp, sha256sum, timeout).
-#   There is no udev: device nodes come from devtmpfs.
+#   No udev runs (device nodes come from devtmpfs) unless a test starts
+#   its own, as test_volume_14_udev does.
 #
 #   VDREP_KO    path of vdrep.ko built for the running kernel
 #               (default: $VDREP_TOP/vdrep.ko)
