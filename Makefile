@@ -9,6 +9,8 @@
 
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 KDIR    ?= /lib/modules/$(shell uname -r)/build
+# The release the module is built for (its vermagic), e.g. 6.1.0-56-amd64.
+KREL     = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h)
 PREFIX  ?= /usr
 DESTDIR ?=
 UDEVDIR ?= /lib/udev/rules.d
@@ -22,8 +24,13 @@ module:
 vdrepctl:
 	$(MAKE) -C userspace
 
+# Into $(DESTDIR)/lib/modules/KREL (extra/ or updates/, as that kernel's kbuild
+# does it). Kbuild skips depmod where the build tree has no System.map
+# (Debian's headers), so run it here for a live install; a package built with
+# DESTDIR runs depmod when it is installed.
 module_install: module
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	$(if $(DESTDIR),,depmod -a $(KREL))
 
 install: module_install vdrepctl
 	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)

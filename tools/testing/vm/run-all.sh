@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run-all.sh [TEST...]: the project's test command.  Installs what is missing (setup.sh),
-# checks the generated netlink files, builds vdrep.ko for every kernel lane and vdrepctl,
-# runs the selftests (or the TESTs named) in a VM per lane, and ends with one line
+# checks the generated netlink files, DKMS and make install on the host, builds vdrep.ko
+# for every kernel lane and vdrepctl, runs the selftests (or the TESTs named) in a VM per lane, and ends with one line
 # "N passed, N failed[, N skipped]" over all lanes.  Exits non-zero when anything failed.
 # Environment: VDREP_LANES (default "6.1 6.12 7"), VDREP_LANE_TIMEOUT (time budget of each
 # lane's VM, default 1200 s), VDREP_TOTAL_BUDGET (seconds the whole command may take,
@@ -50,6 +50,14 @@ if "$VDREP_TOP/tools/testing/dkms/check.sh" >"$logs/dkms.log" 2>&1; then
 else
 	grep -v '^ok' "$logs/dkms.log" | sed 's/^/# /' | tail -n 40
 	result "not ok" "host dkms: see $logs/dkms.log"
+fi
+
+# make install DESTDIR=..., for the same kernels.
+if "$VDREP_TOP/tools/testing/install/check.sh" >"$logs/install.log" 2>&1; then
+	result ok "host make install: module, vdrepctl, udev rules, man page for $(grep -c '^ok .* under DESTDIR' "$logs/install.log") kernels"
+else
+	grep -v '^ok' "$logs/install.log" | sed 's/^/# /' | tail -n 40
+	result "not ok" "host make install: see $logs/install.log"
 fi
 
 nlanes=$(echo $lanes | wc -w)
