@@ -8,10 +8,8 @@
 set -u
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
-kernels=()
-for build in /lib/modules/*/build; do
-	[ -e "$build/Makefile" ] && kernels+=("$(basename "$(dirname "$build")")")
-done
+# shellcheck source-path=SCRIPTDIR source=../host-lib.sh
+. "$top/tools/testing/host-lib.sh"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -22,22 +20,11 @@ mkdir -p "$tree"
 dkms_args=(-m vdrep -v "$version" --sourcetree "$src" --dkmstree "$tree")
 
 echo "TAP version 13"
-echo "1..$((2 * ${#kernels[@]} + 1))"
-n=0 failed=0
-result() {	# result OK DESCRIPTION LOGFILE
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -f "$3" ] && sed 's/^/# /' "$3" | tail -n 30
-		failed=1
-	fi
-}
+echo "1..$((2 * ${#host_kernels[@]} + 1))"
 
 dkms add "${dkms_args[@]}" >"$work/add.log" 2>&1
 result $? "dkms add vdrep/$version" "$work/add.log"
-for k in "${kernels[@]}"; do
+for k in "${host_kernels[@]}"; do
 	log=$work/$k.log
 	dkms build "${dkms_args[@]}" -k "$k" >"$log" 2>&1
 	result $? "dkms build for $k" "$log"
@@ -52,4 +39,4 @@ for k in "${kernels[@]}"; do
 	dkms uninstall "${dkms_args[@]}" -k "$k" >>"$ilog" 2>&1
 	result $rc "dkms install for $k (modinfo finds it), then uninstall" "$ilog"
 done
-exit $failed
+exit $host_failed

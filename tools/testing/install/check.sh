@@ -9,27 +9,14 @@
 set -u
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
-kernels=()
-for build in /lib/modules/*/build; do
-	[ -e "$build/Makefile" ] && kernels+=("$(basename "$(dirname "$build")")")
-done
+# shellcheck source-path=SCRIPTDIR source=../host-lib.sh
+. "$top/tools/testing/host-lib.sh"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "TAP version 13"
-echo "1..$((2 * ${#kernels[@]}))"
-n=0 failed=0
-result() {	# result OK DESCRIPTION LOGFILE
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -f "$3" ] && sed 's/^/# /' "$3" | tail -n 30
-		failed=1
-	fi
-}
+echo "1..$((2 * ${#host_kernels[@]}))"
 
 # installed_files DEST KREL: what make install must have written, and that
 # each works: the module for KREL, vdrepctl of this version, rules, man page.
@@ -52,7 +39,7 @@ host_modules() {
 	find "/lib/modules/$1" -name 'vdrep.ko*' -printf '%p %T@\n' 2>/dev/null | sort
 }
 
-for k in "${kernels[@]}"; do
+for k in "${host_kernels[@]}"; do
 	src=$work/$k/src dest=$work/$k/dest log=$work/$k.log
 	mkdir -p "$src"
 	(cd "$top" && git ls-files -z | cpio -0pdm --quiet "$src")
@@ -67,4 +54,4 @@ for k in "${kernels[@]}"; do
 	fi
 	result $rc "$k: module, vdrepctl, udev rules, man page under DESTDIR only" "$log"
 done
-exit $failed
+exit $host_failed

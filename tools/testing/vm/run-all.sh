@@ -3,8 +3,9 @@
 #
 # run-all.sh [TEST...]: the project's test command.  Installs what is missing (setup.sh),
 # checks the generated netlink files, DKMS and make install on the host, builds vdrep.ko
-# for every kernel lane and vdrepctl, runs the selftests (or the TESTs named) in a VM per lane, and ends with one line
-# "N passed, N failed[, N skipped]" over all lanes.  Exits non-zero when anything failed.
+# for every kernel lane and vdrepctl, runs the selftests (or the TESTs named) in a VM per
+# lane, and ends with one line "N passed, N failed[, N skipped]" over all lanes.  Exits
+# non-zero when anything failed.
 # Environment: VDREP_LANES (default "6.1 6.12 7"), VDREP_LANE_TIMEOUT (time budget of each
 # lane's VM, default 1200 s), VDREP_TOTAL_BUDGET (seconds the whole command may take,
 # default 3300: CI allows an hour), plus what run.sh reads.
@@ -44,21 +45,20 @@ else
 	say "no scripts/ynl-regen.sh; skipping the generated-files check"
 fi
 
-# DKMS on the host, for the kernels whose headers are installed here.
-if "$VDREP_TOP/tools/testing/dkms/check.sh" >"$logs/dkms.log" 2>&1; then
-	result ok "host dkms: add, build and install for $(grep -c '^ok .* dkms build' "$logs/dkms.log") kernels"
-else
-	grep -v '^ok' "$logs/dkms.log" | sed 's/^/# /' | tail -n 40
-	result "not ok" "host dkms: see $logs/dkms.log"
-fi
+# Host checks for the kernels whose headers are installed here: CHECK-SCRIPT NAME
+# COUNTED (a regex of the ok lines that count kernels) WHAT.
+host_check() {
+	local log=$logs/${1%%/*}.log
 
-# make install DESTDIR=..., for the same kernels.
-if "$VDREP_TOP/tools/testing/install/check.sh" >"$logs/install.log" 2>&1; then
-	result ok "host make install: module, vdrepctl, udev rules, man page for $(grep -c '^ok .* under DESTDIR' "$logs/install.log") kernels"
-else
-	grep -v '^ok' "$logs/install.log" | sed 's/^/# /' | tail -n 40
-	result "not ok" "host make install: see $logs/install.log"
-fi
+	if "$VDREP_TOP/tools/testing/$1" >"$log" 2>&1; then
+		result ok "host $2: $4 for $(grep -cE "^ok .*$3" "$log") kernels"
+	else
+		grep -v '^ok' "$log" | sed 's/^/# /' | tail -n 40
+		result "not ok" "host $2: see $log"
+	fi
+}
+host_check dkms/check.sh dkms "dkms build" "add, build and install"
+host_check install/check.sh "make install" "under DESTDIR" "module, vdrepctl, udev rules, man page"
 
 nlanes=$(echo $lanes | wc -w)
 i=0
