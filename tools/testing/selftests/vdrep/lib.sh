@@ -173,6 +173,8 @@ track_loops=()
 track_mounts=()
 track_pids=()
 track_brd=0
+track_dm=()
+track_frozen=()
 
 cleanup()
 {
@@ -183,15 +185,26 @@ cleanup()
 		wait "$i" 2>/dev/null
 	done
 	# Descriptors tests hold volumes open with.
-	exec 8<&- 9<&-
+	exec 7<&- 8<&- 9<&-
+	# A suspended device-mapper target would hold back every I/O below.
+	for name in "${track_dm[@]}"; do
+		dmsetup resume "$name" >/dev/null 2>&1
+	done
+	for i in "${track_frozen[@]}"; do
+		fsfreeze -u "$i" 2>/dev/null
+	done
 	for ((i = ${#track_mounts[@]} - 1; i >= 0; i--)); do
 		umount "${track_mounts[i]}" 2>/dev/null
 	done
 	if module_loaded; then
 		for name in "${track_volumes[@]}"; do
+			assoc_destroy_all "$name" >/dev/null 2>&1
 			"$VDREPCTL" volume destroy "$name" >/dev/null 2>&1
 		done
 	fi
+	for name in "${track_dm[@]}"; do
+		dmsetup remove --retry "$name" >/dev/null 2>&1
+	done
 	for i in "${track_loops[@]}"; do
 		losetup -d "$i" 2>/dev/null
 	done
@@ -497,17 +510,19 @@ vdrep_state()
 
 # expect_fail_cmd DESCRIPTION ERRNO_TEXT EXTACK_TEXT CMD...: CMD must exit
 # 1, print ERRNO_TEXT (strerror) and EXTACK_TEXT (a part of the kernel's
-# extack message; empty when the kernel sends none) and change nothing.
+# extack message; empty when the kernel sends none) and change nothing:
+# the output of $VDREP_STATE_FN (default vdrep_state) is the same before
+# and after.
 expect_fail_cmd()
 {
 	local desc=$1 errtext=$2 msg=$3 out before after rc fail=0
 
 	shift 3
 	out="$tmpdir/expect_fail.out"
-	before=$(vdrep_state)
+	before=$("${VDREP_STATE_FN:-vdrep_state}")
 	"$@" >"$out" 2>&1
 	rc=$?
-	after=$(vdrep_state)
+	after=$("${VDREP_STATE_FN:-vdrep_state}")
 	if [ "$rc" -ne 1 ]; then
 		diag "exit status $rc, expected 1"
 		fail=1
@@ -566,4 +581,430 @@ wait_for_line()
 		sleep 0.1
 	done
 	return 1
+}
+
+# ----------------------------------------------------------------- mirrors
+#
+# An association is named VOLUME/NAME, as vdrepctl names it. Its values come
+# from `vdrepctl -j assoc show` (an array; keys are the spec's attribute
+# names, enum values their CLI names, flags true/false), read with jq.
+
+# The operations of assoc-modify, in the enum's order.
+# shellcheck disable=SC2034
+MIRROR_OPS=(activate fracture split suspend resume resync restore failover failback abort detach)
+
+# assoc_create ASSOC TARGET [OPTION...]: vdrepctl assoc create. The cleanup
+# destroys the associations of every tracked volume.
+assoc_create()
+{
+	local assoc=$1 target=$2
+
+	shift 2
+	ctl assoc create "$assoc" "$target" "$@" && return 0
+	diag "vdrepctl assoc create $assoc $target $* failed:"
+	diag_file "$(out_file)"
+	return 1
+}
+
+assoc_destroy()
+{
+	ctl assoc destroy "$1" && return 0
+	diag "vdrepctl assoc destroy $1 failed:"
+	diag_file "$(out_file)"
+	return 1
+}
+
+# assoc_op OP ASSOC [OPTION...]: vdrepctl assoc OP ASSOC (an operation, or
+# "set" with its options).
+assoc_op()
+{
+	local op=$1 assoc=$2
+
+	shift 2
+	ctl assoc "$op" "$assoc" "$@" && return 0
+	diag "vdrepctl assoc $op $assoc $* failed (it is $(assoc_states "$assoc")):"
+	diag_file "$(out_file)"
+	return 1
+}
+
+# Every association of VOLUME, then the volume can go.
+assoc_destroy_all()
+{
+	local name
+
+	for name in $("$VDREPCTL" -j assoc show "$1" 2>/dev/null | jq -r '.[].name' 2>/dev/null); do
+		"$VDREPCTL" assoc destroy "$1/$name"
+	done
+}
+
+# assoc_get ASSOC KEY...: the values of the attributes KEY (spec names:
+# copy-state, bytes-behind, ...), one a line; an empty line for one the
+# kernel did not send. Fails when the association cannot be shown.
+assoc_get()
+{
+	local assoc=$1 json
+
+	shift
+	json=$("$VDREPCTL" -j assoc show "$assoc" 2>/dev/null) || return 1
+	jq -r '(if type == "array" then .[0] else . end) as $o |
+		$ARGS.positional[] as $k |
+		if ($o | type) == "object" and ($o | has($k)) then ($o[$k] | tostring) else "" end' \
+		--args "$@" <<<"$json"
+}
+
+# copy-state/sync-state/progress-status of ASSOC, e.g.
+# "synchronized/synchronized/completed".
+assoc_states()
+{
+	assoc_get "$1" copy-state sync-state progress-status | paste -sd/
+}
+
+# assoc_is ASSOC STATES: assoc_states is STATES (diagnostics if not).
+assoc_is()
+{
+	local now
+
+	now=$(assoc_states "$1")
+	[ "$now" = "$2" ] && return 0
+	diag "$1 is $now, expected $2"
+	return 1
+}
+
+# The states of the contract's table (copy/sync/progress).
+# shellcheck disable=SC2034
+{
+ST_PREPARED=prepared/prepared/requires-activate
+ST_SYNCING=unsynchronized/resync-in-progress/synchronizing
+ST_RESYNCING=unsynchronized/resync-in-progress/resyncing
+ST_PENDING=unsynchronized/resync-in-progress/pending
+ST_SYNCHRONIZED=synchronized/synchronized/completed
+ST_FRACTURED=fractured/fractured/completed
+ST_SPLIT=split/fractured/completed
+ST_SKEWED=skewed/fractured/completed
+ST_SUSPENDED=suspended/quiesced/dormant
+ST_RESTORING=unsynchronized/restore-in-progress/restoring
+ST_FAILEDOVER=failedover/fractured/completed
+ST_BROKEN=broken/broken/requires-resync
+ST_ABORTED=aborted/fractured/requires-resync
+}
+
+# assoc_wait ASSOC COPY_STATE: vdrepctl assoc wait (COPY_STATE reached and
+# no operation running), bounded by $VDREP_WAIT_TIMEOUT seconds against
+# hangs (not a timing check).
+assoc_wait()
+{
+	"$VDREPCTL" assoc wait "$1" --state "$2" --timeout "${VDREP_WAIT_TIMEOUT:-300}" \
+		>"$tmpdir/wait.out" 2>&1 && return 0
+	diag "vdrepctl assoc wait $1 --state $2 failed; it is $(assoc_states "$1"):"
+	diag_file "$tmpdir/wait.out"
+	return 1
+}
+
+# assoc_wait_for ASSOC KEY REGEX: bounded poll until the value of KEY
+# matches the extended REGEX (anchored).
+assoc_wait_for()
+{
+	local i v
+
+	for ((i = 0; i < 1500; i++)); do
+		v=$(assoc_get "$1" "$2")
+		[[ $v =~ ^($3)$ ]] && return 0
+		sleep 0.2
+	done
+	diag "$1: $2 is '$v', never matched '$3'"
+	return 1
+}
+
+# assoc_wait_idle ASSOC: Synchronized with no operation running, no dirty
+# chunk and no asynchronous backlog: source and target are equal.
+assoc_wait_idle()
+{
+	local i v
+
+	assoc_wait "$1" synchronized || return 1
+	for ((i = 0; i < 1500; i++)); do
+		v=$(assoc_get "$1" copy-state requested-copy-state bytes-behind dirty-chunks |
+			paste -sd' ')
+		case $v in
+		"synchronized not-applicable 0 0" | "synchronized  0 0") return 0 ;;
+		esac
+		sleep 0.2
+	done
+	diag "$1 never idle; copy-state requested-copy-state bytes-behind dirty-chunks: $v"
+	return 1
+}
+
+# assoc_view ASSOC: the target view's device (/dev/vdrepNaM) from the
+# view-disk-name attribute; fails when there is none.
+assoc_view()
+{
+	local v
+
+	v=$(assoc_get "$1" view-disk-name) || return 1
+	[ -n "$v" ] || return 1
+	echo "/dev/$v"
+}
+
+# The stable part of every association (no progress counters), to show
+# that a refused request changed nothing.
+assoc_snapshot()
+{
+	"$VDREPCTL" -j assoc show 2>&1 | jq -c '.[] | [.volume, .name, .["target-path"],
+		.["copy-state"], .["requested-copy-state"], .["sync-state"],
+		.["progress-status"], .["view-disk-name"], .["view-writable"],
+		.["sync-mode"], .["copy-priority"], .["rate-limit"], .["backlog-limit"]] |
+		map(tostring) | join(" ")' 2>&1
+}
+
+# vdrep_state and assoc_snapshot: the VDREP_STATE_FN of the mirror tests.
+mirror_state()
+{
+	vdrep_state
+	assoc_snapshot
+}
+
+# expect_refused DESCRIPTION ERRNO_TEXT EXTACK_REGEX CMD...: like
+# expect_fail_cmd, but the extack part is an extended regular expression
+# matched case-insensitively against "vdrepctl: MESSAGE: STRERROR" (or
+# vdrep_nl's line), and the extack must not be empty.
+expect_refused()
+{
+	local desc=$1 errtext=$2 re=$3 out before after rc fail=0 line
+
+	shift 3
+	out="$tmpdir/expect_refused.out"
+	before=$(mirror_state)
+	"$@" >"$out" 2>&1
+	rc=$?
+	after=$(mirror_state)
+	if [ "$rc" -ne 1 ]; then
+		diag "exit status $rc, expected 1"
+		fail=1
+	fi
+	line=$(grep -F -- ": $errtext" "$out" | tail -n1)
+	if [ -z "$line" ]; then
+		diag "no '$errtext' in the output"
+		fail=1
+	elif ! grep -qiE -- "$re" <<<"$line"; then
+		diag "the message does not match /$re/"
+		fail=1
+	elif grep -qE -- ": (assoc[ -][a-z]+|[a-z-]+ failed): $errtext\$" <<<"$line"; then
+		diag "no extack message"
+		fail=1
+	fi
+	if [ "$before" != "$after" ]; then
+		diag "state changed; before:"
+		diag "$before"
+		diag "after:"
+		diag "$after"
+		fail=1
+	fi
+	if [ "$fail" -ne 0 ]; then
+		diag "command: $*"
+		diag_file "$out"
+	fi
+	result "$desc" "$fail"
+}
+
+# ------------------------------------------------------------ data helpers
+
+# chunk_pattern TAG SIZE: SIZE bytes that depend on TAG only.
+chunk_pattern()
+{
+	yes "vdrep-$1" | head -c "$2"
+}
+
+pattern_sha()
+{
+	chunk_pattern "$1" "$2" | sha256sum | cut -d' ' -f1
+}
+
+# range_write DEV OFFSET LENGTH TAG: one direct write of TAG's pattern.
+range_write()
+{
+	chunk_pattern "$4" "$3" | dd of="$1" bs="$3" seek="$2" count=1 \
+		oflag=direct,seek_bytes iflag=fullblock status=none
+}
+
+# chunk_write DEV CHUNK_SIZE INDEX TAG: chunk INDEX, whole, in one write.
+chunk_write()
+{
+	range_write "$1" $(($2 * $3)) "$2" "$4"
+}
+
+# chunk_sha DEV CHUNK_SIZE INDEX: sha256 of chunk INDEX read directly.
+chunk_sha()
+{
+	dd if="$1" bs="$2" skip="$3" count=1 iflag=direct status=none |
+		sha256sum | cut -d' ' -f1
+}
+
+# mirror_fio NAME DEV ARGS...: one verified fio job (random writes, then
+# crc32c verification, direct I/O); its output in $tmpdir/fio-NAME.out.
+mirror_fio()
+{
+	local name=$1 dev=$2
+
+	shift 2
+	(cd "$tmpdir" && exec fio --name="$name" --filename="$dev" --ioengine=libaio \
+		--direct=1 --rw=randwrite --verify=crc32c --do_verify=1 \
+		--verify_fatal=1 --verify_state_save=0 --randrepeat=1 \
+		--output="$tmpdir/fio-$name.out" "$@")
+}
+
+# fio_check DESCRIPTION NAME DEV ARGS...
+fio_check()
+{
+	local desc=$1 name=$2
+
+	shift 2
+	if mirror_fio "$name" "$@"; then
+		ok "$desc"
+		return 0
+	fi
+	not_ok "$desc"
+	diag_file "$tmpdir/fio-$name.out"
+	return 1
+}
+
+# fio_loop_start NAME DEV ARGS...: the mirror_fio job round after round
+# (a new seed each) in the background until fio_loop_stop NAME.
+declare -A fio_loop_pids=()
+fio_loop_start()
+{
+	local name=$1
+
+	shift
+	rm -f "$tmpdir/$name.stop" "$tmpdir/$name.failed"
+	echo 0 >"$tmpdir/$name.rounds"
+	(
+		fpid=
+		trap '[ -n "$fpid" ] && kill "$fpid" 2>/dev/null; wait; exit 1' TERM
+		n=0
+		while [ ! -e "$tmpdir/$name.stop" ]; do
+			n=$((n + 1))
+			mirror_fio "$name" "$@" --randseed="$n" &
+			fpid=$!
+			if ! wait "$fpid"; then
+				cp "$tmpdir/fio-$name.out" "$tmpdir/$name.failed"
+				exit 1
+			fi
+			echo "$n" >"$tmpdir/$name.rounds"
+		done
+		exit 0
+	) &
+	fio_loop_pids[$name]=$!
+	track_pids+=("$!")
+}
+
+# Rounds fio_loop NAME has completed so far.
+fio_loop_rounds()
+{
+	cat "$tmpdir/$1.rounds" 2>/dev/null || echo 0
+}
+
+# fio_loop_stop NAME: ends the loop after its current round; succeeds when
+# every round verified and at least one ran.
+fio_loop_stop()
+{
+	local name=$1 rc
+
+	touch "$tmpdir/$name.stop"
+	wait "${fio_loop_pids[$name]}"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		diag "fio loop $name failed in round $(($(fio_loop_rounds "$name") + 1)):"
+		diag_file "$tmpdir/$name.failed"
+		return 1
+	fi
+	if [ "$(fio_loop_rounds "$name")" -lt 1 ]; then
+		diag "fio loop $name ran no round"
+		return 1
+	fi
+}
+
+# monitor_start FILE [OPTION...]: vdrepctl [OPTION...] monitor in the
+# background, writing FILE; returns once it has dumped the current state
+# (so it is subscribed). Its pid is in $monitor_pid.
+monitor_pid=
+monitor_start()
+{
+	local file=$1
+
+	shift
+	"$VDREPCTL" "$@" monitor >"$file" 2>&1 &
+	monitor_pid=$!
+	track_pids+=("$monitor_pid")
+	wait_for_line "$file" '^exists -$|"object": *"-"' "$monitor_pid"
+}
+
+# --------------------------------------------------------- device-mapper
+
+# dm_require TARGET...: skip the whole test unless dmsetup and these
+# device-mapper targets (loading their modules) are there.
+dm_require()
+{
+	local t
+
+	require_tools dmsetup
+	modprobe dm-mod 2>/dev/null
+	for t in "$@"; do
+		case $t in
+		linear | error) ;;
+		*) modprobe "dm-$t" 2>/dev/null ;;
+		esac
+		dmsetup targets 2>/dev/null | grep -qw "^$t" ||
+			ktap_skip_all "no device-mapper target $t (CONFIG_DM_${t^^})"
+	done
+}
+
+dm_sectors()
+{
+	blockdev --getsz "$1"
+}
+
+# Tables over a whole device DEV.
+dm_table_linear() { echo "0 $(dm_sectors "$1") linear $1 0"; }
+dm_table_error() { echo "0 $(dm_sectors "$1") error"; }
+# dm_table_delay DEV WRITE_MS: reads at once, writes (and flushes) WRITE_MS late.
+dm_table_delay() { echo "0 $(dm_sectors "$1") delay $1 0 0 $1 0 $2"; }
+# dm_table_flakey DEV UP_SECONDS DOWN_SECONDS [FEATURE...]
+dm_table_flakey()
+{
+	local dev=$1 up=$2 down=$3
+
+	shift 3
+	if [ $# -gt 0 ]; then
+		echo "0 $(dm_sectors "$dev") flakey $dev 0 $up $down $# $*"
+	else
+		echo "0 $(dm_sectors "$dev") flakey $dev 0 $up $down"
+	fi
+}
+
+# dm_create NAME TABLE: /dev/mapper/NAME, removed by the cleanup (which
+# also resumes it if a test left it suspended). DM_DISABLE_UDEV=1 (set by
+# the guest) makes dmsetup create the node itself.
+dm_create()
+{
+	dmsetup create "$1" --table "$2" || return 1
+	track_dm+=("$1")
+	[ -b "/dev/mapper/$1" ] || dmsetup mknodes "$1"
+	[ -b "/dev/mapper/$1" ] || { diag "no /dev/mapper/$1"; return 1; }
+}
+
+# dm_reload NAME TABLE: the new table takes over (suspend, swap, resume).
+dm_reload()
+{
+	dmsetup reload "$1" --table "$2" && dmsetup resume "$1"
+}
+
+dm_remove()
+{
+	local i
+
+	dmsetup remove --retry "$1" || return 1
+	for i in "${!track_dm[@]}"; do
+		[ "${track_dm[i]}" = "$1" ] && unset 'track_dm[i]'
+	done
+	return 0
 }
