@@ -3,9 +3,11 @@
  * vdrepctl monitor [--count N]: the current objects, then their changes, a
  * line each (drbdsetup events2 style):
  *
- *   exists volume name:data id:0 ...       every object, as dumped
+ *   exists volume name:data id:0 ...       every volume, as dumped
+ *   exists assoc data/m1 id:1 ...          every association
  *   exists -                               end of the current state
  *   create|change|destroy volume ... seq:N one line per notification
+ *   create|change|destroy assoc ... seq:N
  *   # lost events, re-dumping              then "exists" lines again
  *
  * The events group is joined before the dump, so nothing that happens during
@@ -14,8 +16,8 @@
  * overrun (ENOBUFS), means events were lost: the queued ones are dropped and
  * the state is dumped again, the same way.
  *
- * Each kind of object is one row of the table below: associations, when the
- * kernel has them, add a row with their dump command and notifications.
+ * Each kind of object is one row of the table below, dumped in that order:
+ * volumes before their associations.
  */
 #define _GNU_SOURCE	/* ppoll() */
 #include <errno.h>
@@ -24,12 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
-#include <linux/genetlink.h>
 #include <linux/vdrep.h>
-#include <netlink/attr.h>
-#include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 
 #include "netlink.h"
@@ -60,6 +58,17 @@ static const struct monitored monitored[] = {
 		},
 		.event_seq = volume_event_seq,
 		.print = volume_print_msg,
+	},
+	{
+		.object = "assoc",
+		.dump_cmd = VDREP_CMD_ASSOC_GET,
+		.events = {
+			{ VDREP_CMD_ASSOC_CREATE_NTF, "create" },
+			{ VDREP_CMD_ASSOC_CHANGE_NTF, "change" },
+			{ VDREP_CMD_ASSOC_DESTROY_NTF, "destroy" },
+		},
+		.event_seq = assoc_event_seq,
+		.print = assoc_print_msg,
 	},
 };
 
@@ -117,23 +126,6 @@ static int dump_state(struct monitor *mon)
 	return 0;
 }
 
-/* nlctrl tells every listener when a family goes away. */
-static void check_family_gone(struct monitor *mon, struct nl_msg *msg)
-{
-	struct genlmsghdr *ghdr = nlmsg_data(nlmsg_hdr(msg));
-	struct nlattr *tb[CTRL_ATTR_MAX + 1];
-	struct nla_policy policy[CTRL_ATTR_MAX + 1] = {
-		[CTRL_ATTR_FAMILY_NAME] = { .type = NLA_STRING },
-	};
-
-	if (ghdr->cmd != CTRL_CMD_DELFAMILY ||
-	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, CTRL_ATTR_MAX, policy) < 0 ||
-	    !tb[CTRL_ATTR_FAMILY_NAME])
-		return;
-	if (!strcmp(nla_get_string(tb[CTRL_ATTR_FAMILY_NAME]), VDREP_FAMILY_NAME))
-		mon->family_gone = true;
-}
-
 static int on_event(struct nl_msg *msg, void *arg)
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
@@ -145,9 +137,9 @@ static int on_event(struct nl_msg *msg, void *arg)
 
 	if (!genlmsg_valid_hdr(nlh, 0))
 		return NL_SKIP;
-	if (nlh->nlmsg_type == GENL_ID_CTRL) {
-		check_family_gone(mon, msg);
-		return mon->family_gone ? NL_STOP : NL_SKIP;
+	if (vdrep_nl_family_gone(msg)) {
+		mon->family_gone = true;
+		return NL_STOP;
 	}
 	if (nlh->nlmsg_type != mon->events.family)
 		return NL_SKIP;
@@ -178,35 +170,10 @@ static int on_event(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/* Notifications are not replies: they carry no sequence number of ours. */
-static int accept_any_seq(struct nl_msg *msg, void *arg)
-{
-	(void)msg;
-	(void)arg;
-	return NL_OK;
-}
-
 static int monitor_open(struct monitor *mon)
 {
-	int group, err;
-
-	if (vdrep_nl_open(&mon->events))
+	if (vdrep_nl_open_events(&mon->events, "monitor"))
 		return -1;
-	if (vdrep_nl_join_events(&mon->events))
-		return -1;
-	group = genl_ctrl_resolve_grp(mon->events.sock, "nlctrl", "notify");
-	if (group < 0 || nl_socket_add_membership(mon->events.sock, group) < 0) {
-		/* Only the unload notice depends on it: carry on without. */
-		fprintf(stderr, "%s: monitor: cannot follow the netlink controller; a module unload will go unnoticed\n",
-			progname);
-	}
-	/* Room for bursts, so that ENOBUFS (and a re-dump) stays rare. */
-	nl_socket_set_buffer_size(mon->events.sock, 1 << 20, 0);
-	err = nl_socket_set_nonblocking(mon->events.sock);
-	if (err) {
-		fprintf(stderr, "%s: monitor: %s\n", progname, nl_geterror(err));
-		return -1;
-	}
 	if (vdrep_nl_open(&mon->requests))
 		return -1;
 	return 0;
@@ -218,24 +185,6 @@ static void monitor_close(struct monitor *mon)
 		vdrep_nl_close(&mon->events);
 	if (mon->requests.sock)
 		vdrep_nl_close(&mon->requests);
-}
-
-/*
- * Throw away the notifications queued so far: they happened before the dump
- * that follows, which shows their outcome. Printed after it they would undo
- * it (a "create" of a volume that is gone again).
- */
-static void discard_queued(struct monitor *mon)
-{
-	int fd = nl_socket_get_fd(mon->events.sock);
-	char buf[8192];
-
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
-
-		if (n < 0 && errno != ENOBUFS && errno != EINTR)
-			return;		/* EAGAIN: empty */
-	}
 }
 
 /* Read every queued notification; 0 when the socket is empty. */
@@ -253,7 +202,13 @@ static int read_events(struct monitor *mon, struct nl_cb *cb)
 			/* -NLE_NOMEM is ENOBUFS: the kernel dropped notifications. */
 			mon->lost = false;
 			mon->last_seq = 0;	/* the next one starts a new sequence */
-			discard_queued(mon);
+			/*
+			 * The queued notifications happened before the dump
+			 * that follows, which shows their outcome. Printed
+			 * after it they would undo it (a "create" of a
+			 * volume that is gone again).
+			 */
+			vdrep_nl_discard_queued(&mon->events);
 			print_marker("# lost events, re-dumping", "lost");
 			if (dump_state(mon))
 				return -1;
@@ -311,13 +266,11 @@ static int do_monitor(const struct command *cmd, int argc, char **argv)
 
 	if (monitor_open(&mon))
 		goto out;
-	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	cb = vdrep_nl_events_cb(on_event, &mon);
 	if (!cb) {
 		fprintf(stderr, "%s: monitor: out of memory\n", progname);
 		goto out;
 	}
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, &mon);
-	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, accept_any_seq, NULL);
 
 	if (dump_state(&mon))
 		goto out;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <linux/vdrep.h>
 #include <netlink/attr.h>
@@ -242,6 +243,26 @@ int vdrep_nl_transact(struct vdrep_nl *nl, struct nl_msg *req,
 	return 0;
 }
 
+int vdrep_request(struct nl_msg *(*build)(struct vdrep_nl *nl, void *arg),
+		  void *arg, vdrep_reply_fn fn, const char *what)
+{
+	struct vdrep_nl nl;
+	struct nl_msg *req;
+	int err;
+
+	if (vdrep_nl_open(&nl))
+		return EXIT_FAILED;
+	req = build(&nl, arg);
+	if (!req) {
+		fprintf(stderr, "%s: %s: cannot build the request\n", progname, what);
+		vdrep_nl_close(&nl);
+		return EXIT_FAILED;
+	}
+	err = vdrep_nl_transact(&nl, req, fn, NULL, what);
+	vdrep_nl_close(&nl);
+	return err ? EXIT_FAILED : EXIT_OK;
+}
+
 int vdrep_nl_join_events(struct vdrep_nl *nl)
 {
 	int group, err;
@@ -260,4 +281,76 @@ int vdrep_nl_join_events(struct vdrep_nl *nl)
 		return err;
 	}
 	return 0;
+}
+
+int vdrep_nl_open_events(struct vdrep_nl *nl, const char *what)
+{
+	int group, err;
+
+	if (vdrep_nl_open(nl))
+		return -1;
+	if (vdrep_nl_join_events(nl))
+		return -1;
+	group = genl_ctrl_resolve_grp(nl->sock, "nlctrl", "notify");
+	if (group < 0 || nl_socket_add_membership(nl->sock, group) < 0) {
+		/* Only the unload notice depends on it: carry on without. */
+		fprintf(stderr, "%s: %s: cannot follow the netlink controller; a module unload will go unnoticed\n",
+			progname, what);
+	}
+	/* Room for bursts, so that ENOBUFS (and a re-read) stays rare. */
+	nl_socket_set_buffer_size(nl->sock, 1 << 20, 0);
+	err = nl_socket_set_nonblocking(nl->sock);
+	if (err) {
+		fprintf(stderr, "%s: %s: %s\n", progname, what, nl_geterror(err));
+		return -1;
+	}
+	return 0;
+}
+
+/* Notifications are not replies: they carry no sequence number of ours. */
+static int accept_any_seq(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
+struct nl_cb *vdrep_nl_events_cb(vdrep_reply_fn fn, void *arg)
+{
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+
+	if (!cb)
+		return NULL;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, fn, arg);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, accept_any_seq, NULL);
+	return cb;
+}
+
+bool vdrep_nl_family_gone(struct nl_msg *msg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct genlmsghdr *ghdr = nlmsg_data(nlh);
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	struct nla_policy policy[CTRL_ATTR_MAX + 1] = {
+		[CTRL_ATTR_FAMILY_NAME] = { .type = NLA_STRING },
+	};
+
+	if (nlh->nlmsg_type != GENL_ID_CTRL || ghdr->cmd != CTRL_CMD_DELFAMILY ||
+	    genlmsg_parse(nlh, 0, tb, CTRL_ATTR_MAX, policy) < 0 ||
+	    !tb[CTRL_ATTR_FAMILY_NAME])
+		return false;
+	return !strcmp(nla_get_string(tb[CTRL_ATTR_FAMILY_NAME]), VDREP_FAMILY_NAME);
+}
+
+void vdrep_nl_discard_queued(struct vdrep_nl *nl)
+{
+	int fd = nl_socket_get_fd(nl->sock);
+	char buf[8192];
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n < 0 && errno != ENOBUFS && errno != EINTR)
+			return;		/* EAGAIN: empty */
+	}
 }

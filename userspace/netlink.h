@@ -3,6 +3,7 @@
 #ifndef VDREPCTL_NETLINK_H
 #define VDREPCTL_NETLINK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <netlink/msg.h>
@@ -36,7 +37,38 @@ struct nl_msg *vdrep_nl_request(struct vdrep_nl *nl, uint8_t cmd, int flags);
 int vdrep_nl_transact(struct vdrep_nl *nl, struct nl_msg *req,
 		      vdrep_reply_fn fn, void *arg, const char *what);
 
+/*
+ * Open, send the request @build makes, call @fn for each reply, close: a
+ * command's whole exchange. Returns EXIT_OK, or EXIT_FAILED after printing
+ * why.
+ */
+int vdrep_request(struct nl_msg *(*build)(struct vdrep_nl *nl, void *arg),
+		  void *arg, vdrep_reply_fn fn, const char *what);
+
 /* Join the "events" multicast group; prints why on failure. */
 int vdrep_nl_join_events(struct vdrep_nl *nl);
+
+/*
+ * A socket for notifications: open, joined to "events" and to nlctrl's
+ * "notify" (module unload), a large receive buffer, non-blocking. Prints
+ * why on failure ("<what>: ..."); the socket may need closing all the same.
+ */
+int vdrep_nl_open_events(struct vdrep_nl *nl, const char *what);
+
+/*
+ * Callbacks for an events socket: @fn for every message, no sequence
+ * check (notifications carry no sequence number of ours). NULL if out of
+ * memory.
+ */
+struct nl_cb *vdrep_nl_events_cb(vdrep_reply_fn fn, void *arg);
+
+/* @msg is nlctrl's notice that the vdrep family went away. */
+bool vdrep_nl_family_gone(struct nl_msg *msg);
+
+/*
+ * Throw away the notifications queued on @nl, after a loss: the state read
+ * next shows their outcome.
+ */
+void vdrep_nl_discard_queued(struct vdrep_nl *nl);
 
 #endif /* VDREPCTL_NETLINK_H */

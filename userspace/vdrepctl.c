@@ -9,9 +9,12 @@
  * (volume.c, monitor.c); this file finds the command and generates the usage
  * text from the same tables.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vdrepctl.h"
@@ -26,9 +29,11 @@ bool opt_json, opt_pretty;
 static const struct {
 	const struct command *commands;
 	const size_t *count;
+	const char *notes;	/* after the table's usage, NULL if none */
 } tables[] = {
-	{ volume_commands, &volume_command_count },
-	{ monitor_commands, &monitor_command_count },
+	{ volume_commands, &volume_command_count, NULL },
+	{ assoc_commands, &assoc_command_count, assoc_usage_notes },
+	{ monitor_commands, &monitor_command_count, NULL },
 };
 
 #define for_each_command(cmd, t, i)					\
@@ -36,7 +41,7 @@ static const struct {
 		for (size_t i = 0; i < *tables[t].count &&		\
 		     ((cmd) = &tables[t].commands[i], 1); i++)
 
-static void print_synopsis(FILE *out, const char *prefix, const struct command *cmd)
+void print_synopsis(FILE *out, const char *prefix, const struct command *cmd)
 {
 	fprintf(out, "%s%s", prefix, progname);
 	if (cmd->object)
@@ -55,6 +60,8 @@ static void usage(FILE *out, const char *object)
 			continue;
 		print_synopsis(out, "  ", cmd);
 		fprintf(out, "      %s\n", cmd->help);
+		if (i + 1 == *tables[t].count && tables[t].notes)
+			fprintf(out, "\n%s", tables[t].notes);
 	}
 	if (object)
 		return;
@@ -64,7 +71,7 @@ static void usage(FILE *out, const char *object)
 		"  -p, --pretty   indented JSON (with -j)\n"
 		"  -V, --version  print the version and exit\n"
 		"  -h, --help     print this help and exit\n"
-		"\nSIZE: bytes, or a number with K or M (64K, 1M).\n"
+		"\nSIZE: bytes, or a number with K, M or G (64K, 1M, 2G).\n"
 		"Exit status: 0 done, 1 refused or failed, 2 bad command line.\n");
 }
 
@@ -119,6 +126,40 @@ int parse_keywords(const struct command *cmd, int argc, char **argv,
 		if (keywords[k].required && !keywords[k].arg)
 			return usage_error(cmd, "missing %s %s", keywords[k].name,
 					   keywords[k].value);
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K':
+		shift = 10;
+		break;
+	case 'm': case 'M':
+		shift = 20;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		break;
+	}
+	if (shift) {
+		end++;
+		if (!strcmp(end, "iB") || !strcmp(end, "B"))
+			end += strlen(end);
+	}
+	if (*end || v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
 	return 0;
 }
 
@@ -190,7 +231,8 @@ int main(int argc, char **argv)
 		argv++;
 		if (argc < 1)
 			return main_usage_error("%s: missing COMMAND", object);
-		if (!strcmp(argv[0], "help")) {
+		if (!strcmp(argv[0], "help") || !strcmp(argv[0], "-h") ||
+		    !strcmp(argv[0], "--help")) {
 			usage(stdout, object);
 			return EXIT_OK;
 		}

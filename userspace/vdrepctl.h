@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vdrepctl: what the command files share. Each object's file (volume.c,
- * monitor.c, later assoc.c) declares its commands in a table next to their
+ * assoc.c, monitor.c) declares its commands in a table next to their
  * handlers; vdrepctl.c dispatches and generates the usage text from those
  * tables.
  */
@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <netlink/msg.h>
 
@@ -37,6 +38,13 @@ extern const struct command volume_commands[];
 extern const size_t volume_command_count;
 extern const struct command monitor_commands[];
 extern const size_t monitor_command_count;
+extern const struct command assoc_commands[];
+extern const size_t assoc_command_count;
+/* Printed after the assoc commands' usage: what ASSOC and STATE are. */
+extern const char assoc_usage_notes[];
+
+/* "<prefix>vdrepctl OBJECT COMMAND ARGS" */
+void print_synopsis(FILE *out, const char *prefix, const struct command *cmd);
 
 /*
  * Print "vdrepctl: OBJECT COMMAND: <message>" and the command's synopsis on
@@ -61,6 +69,13 @@ struct keyword {
 int parse_keywords(const struct command *cmd, int argc, char **argv,
 		   struct keyword *keywords, size_t count);
 
+/*
+ * A size in bytes: digits, optionally followed by K, M or G (powers of 1024,
+ * "KiB" and "KB" too). -1 if malformed or above UINT64_MAX; the kernel
+ * judges the range, so that its message is the one users see.
+ */
+int parse_size(const char *s, uint64_t *out);
+
 /* --------------------------------------------------------------- volume.c */
 
 /* A volume message's event-seq attribute; -1 if the message is malformed. */
@@ -70,5 +85,15 @@ int volume_event_seq(struct nl_msg *msg, uint64_t *seq);
  * "volume show" does; else as a monitor line ("exists", "create", ...).
  */
 int volume_print_msg(struct nl_msg *msg, const char *event);
+
+/* ---------------------------------------------------------------- assoc.c */
+
+/* An association message's event-seq attribute; -1 if the message is malformed. */
+int assoc_event_seq(struct nl_msg *msg, uint64_t *seq);
+/*
+ * Print an association message. @event NULL: as "assoc show" does; else as
+ * a monitor line ("exists", "create", ...).
+ */
+int assoc_print_msg(struct nl_msg *msg, const char *event);
 
 #endif /* VDREPCTL_H */

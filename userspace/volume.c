@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vdrepctl volume create | destroy | show */
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <linux/vdrep.h>
@@ -131,59 +128,6 @@ static int on_volume(struct nl_msg *msg, void *arg)
 	return volume_print_msg(msg, NULL);
 }
 
-/*
- * A size in bytes: digits, optionally followed by K or M (KiB, MiB: powers
- * of 1024). The kernel judges the range and the power of two, so that its
- * message is the one users see.
- */
-static int parse_size(const char *s, uint32_t *out)
-{
-	unsigned long long v;
-	unsigned int shift = 0;
-	char *end;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		shift = 10;
-	else if (*end == 'm' || *end == 'M')
-		shift = 20;
-	if (shift) {
-		end++;
-		if (!strcmp(end, "iB") || !strcmp(end, "B"))
-			end += strlen(end);
-	}
-	if (*end || v > (UINT32_MAX >> shift))
-		return -1;
-	*out = (uint32_t)(v << shift);
-	return 0;
-}
-
-/* Open, run one request, close; @fn prints the replies. */
-static int volume_request(struct nl_msg *(*build)(struct vdrep_nl *nl, void *arg),
-			  void *arg, vdrep_reply_fn fn, const char *what)
-{
-	struct vdrep_nl nl;
-	struct nl_msg *req;
-	int err;
-
-	if (vdrep_nl_open(&nl))
-		return EXIT_FAILED;
-	req = build(&nl, arg);
-	if (!req) {
-		fprintf(stderr, "%s: %s: cannot build the request\n", progname, what);
-		vdrep_nl_close(&nl);
-		return EXIT_FAILED;
-	}
-	err = vdrep_nl_transact(&nl, req, fn, NULL, what);
-	vdrep_nl_close(&nl);
-	return err ? EXIT_FAILED : EXIT_OK;
-}
-
 /* ------------------------------------------------------------------ create */
 
 struct create_args {
@@ -226,13 +170,16 @@ static int do_volume_create(const struct command *cmd, int argc, char **argv)
 		return err;
 	a.source = kw[0].arg;
 	if (kw[1].arg) {
-		if (parse_size(kw[1].arg, &a.chunk_size))
-			return usage_error(cmd, "chunk-size '%s' is not a size (bytes, or a number with K or M)",
+		uint64_t size;
+
+		if (parse_size(kw[1].arg, &size) || size > UINT32_MAX)
+			return usage_error(cmd, "chunk-size '%s' is not a size (bytes, or a number with K, M or G)",
 					   kw[1].arg);
+		a.chunk_size = (uint32_t)size;
 		a.has_chunk_size = true;
 	}
 	print_init(opt_json ? PRINT_MODE_JSON : PRINT_MODE_TEXT, opt_pretty);
-	return volume_request(build_create, &a, on_volume, "volume create");
+	return vdrep_request(build_create, &a, on_volume, "volume create");
 }
 
 /* ----------------------------------------------------------------- destroy */
@@ -255,7 +202,7 @@ static int do_volume_destroy(const struct command *cmd, int argc, char **argv)
 		return usage_error(cmd, "missing NAME");
 	if (argc > 1)
 		return usage_error(cmd, "unexpected argument '%s'", argv[1]);
-	return volume_request(build_destroy, argv[0], NULL, "volume destroy");
+	return vdrep_request(build_destroy, argv[0], NULL, "volume destroy");
 }
 
 /* -------------------------------------------------------------------- show */
@@ -282,7 +229,7 @@ static int do_volume_show(const struct command *cmd, int argc, char **argv)
 		return usage_error(cmd, "unexpected argument '%s'", argv[1]);
 	print_init(opt_json ? PRINT_MODE_JSON : PRINT_MODE_TEXT, opt_pretty);
 	print_open_array(NULL);
-	ret = volume_request(build_show, argc ? argv[0] : NULL, on_volume, "volume show");
+	ret = vdrep_request(build_show, argc ? argv[0] : NULL, on_volume, "volume show");
 	if (ret == EXIT_OK)
 		print_close_array();
 	return ret;
