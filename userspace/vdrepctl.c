@@ -60,7 +60,12 @@ static void usage(FILE *out, const char *object)
 			continue;
 		print_synopsis(out, "  ", cmd);
 		fprintf(out, "      %s\n", cmd->help);
-		if (i + 1 == *tables[t].count && tables[t].notes)
+	}
+	for (size_t t = 0; t < ARRAY_SIZE(tables); t++) {
+		const struct command *first = &tables[t].commands[0];
+
+		if (tables[t].notes &&
+		    (!object || (first->object && !strcmp(first->object, object))))
 			fprintf(out, "\n%s", tables[t].notes);
 	}
 	if (object)

@@ -240,7 +240,7 @@ const struct command volume_commands[] = {
 	  "create volume NAME on block device PATH; SIZE 4K to 1M (default 64K)",
 	  do_volume_create },
 	{ "volume", "destroy", "NAME",
-	  "destroy volume NAME (refused while it is open)",
+	  "destroy volume NAME (refused while it is open or has associations)",
 	  do_volume_destroy },
 	{ "volume", "show", "[NAME]",
 	  "show volume NAME, or every volume",
