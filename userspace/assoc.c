@@ -878,7 +878,8 @@ static int on_wait_event(struct nl_msg *msg, void *arg)
 }
 
 /* Until the state is reached or the time is up: WAIT_MORE only on timeout. */
-static enum wait_result wait_loop(struct waiter *w, struct nl_cb *cb, const struct timespec *deadline)
+static enum wait_result wait_loop(struct waiter *w, struct nl_cb *cb,
+				  const struct timespec *deadline)
 {
 	enum wait_result res = judge(w);
 
