@@ -112,4 +112,18 @@ static inline struct gendisk *vdrep_alloc_stacked_disk(struct block_device *lowe
 #define vdrep_bdops_open_disk() (vdrep_bdev_arg->bd_disk)
 #endif
 
+/* ----------------------------------------------------------- genetlink */
+
+#include <net/genetlink.h>
+
+/* The attributes a dump request carried (parsed with the op's policy). */
+static inline struct nlattr **vdrep_dump_attrs(struct netlink_callback *cb)
+{
+#ifdef VDREP_HAVE_GENL_INFO_DUMP
+	return genl_info_dump(cb)->attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
 #endif /* VDREP_COMPAT_H */

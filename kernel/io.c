@@ -10,9 +10,16 @@
  * the clone to its own limits. The clone exists so that completion can end
  * the I/O accounting and drop the in-flight reference; the completion never
  * sleeps (invariant 6).
+ *
+ * A volume with associations sends its bios through mirror.c instead. The
+ * plain path counts its bios per CPU (vol->plain_refs) so that adding the
+ * first association can wait for the ones that did not see it: a per-CPU
+ * increment, not a shared counter, on the fast path.
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
+#include <linux/delay.h>
+#include <linux/percpu.h>
 
 #include "vdrep.h"
 
@@ -28,13 +35,31 @@ int vdrep_io_init(struct vdrep_volume *vol)
 	int err;
 
 	init_completion(&vol->drained);
+	init_llist_head(&vol->read_retries);
+	INIT_WORK(&vol->read_retry_work, vdrep_read_retry_work);
+	vol->chunk_shift = ilog2(vol->chunk_size) - SECTOR_SHIFT;
+	vol->plain_refs = alloc_percpu(long);
+	if (!vol->plain_refs)
+		return -ENOMEM;
 	err = percpu_ref_init(&vol->inflight, vdrep_inflight_drained, 0, GFP_KERNEL);
 	if (err)
-		return err;
+		goto err_free_refs;
 	err = bioset_init(&vol->bioset, BIO_POOL_SIZE,
 			  offsetof(struct vdrep_io, clone), 0);
 	if (err)
-		percpu_ref_exit(&vol->inflight);
+		goto err_ref_exit;
+	err = bioset_init(&vol->target_bioset, BIO_POOL_SIZE,
+			  offsetof(struct vdrep_target_io, clone), BIOSET_NEED_BVECS);
+	if (err)
+		goto err_bioset_exit;
+	return 0;
+
+err_bioset_exit:
+	bioset_exit(&vol->bioset);
+err_ref_exit:
+	percpu_ref_exit(&vol->inflight);
+err_free_refs:
+	free_percpu(vol->plain_refs);
 	return err;
 }
 
@@ -44,7 +69,32 @@ void vdrep_io_exit(struct vdrep_volume *vol)
 	percpu_ref_kill(&vol->inflight);
 	wait_for_completion(&vol->drained);
 	percpu_ref_exit(&vol->inflight);
+	flush_work(&vol->read_retry_work);
+	bioset_exit(&vol->target_bioset);
 	bioset_exit(&vol->bioset);
+	free_percpu(vol->plain_refs);
+}
+
+static long vdrep_plain_refs_sum(struct vdrep_volume *vol)
+{
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(vol->plain_refs, cpu);
+	return sum;
+}
+
+/*
+ * Wait for every plain-remap bio, once vol->nr_assocs is non-zero. After
+ * the grace period no new one starts (they see the association), so the
+ * sum only falls; a short sleep loop is enough on this control path.
+ */
+void vdrep_io_drain_plain(struct vdrep_volume *vol)
+{
+	synchronize_rcu();
+	while (vdrep_plain_refs_sum(vol))
+		usleep_range(100, 1000);
 }
 
 /* Completion context (may be hard or soft irq): must not sleep. */
@@ -56,6 +106,7 @@ static void vdrep_remap_endio(struct bio *clone)
 
 	orig->bi_status = clone->bi_status;
 	bio_end_io_acct(orig, io->start_time);
+	this_cpu_dec(*vol->plain_refs);
 	bio_put(clone);
 	bio_endio(orig);
 	percpu_ref_put(&vol->inflight);
@@ -66,6 +117,15 @@ void vdrep_submit_bio(struct bio *bio)
 	struct vdrep_volume *vol = bio->bi_bdev->bd_disk->private_data;
 	struct vdrep_io *io;
 	struct bio *clone;
+
+	rcu_read_lock();
+	if (READ_ONCE(vol->nr_assocs)) {
+		rcu_read_unlock();
+		vdrep_submit_with_assocs(vol, bio);
+		return;
+	}
+	this_cpu_inc(*vol->plain_refs);
+	rcu_read_unlock();
 
 	/* GFP_NOIO from a mempool-backed bioset: waits, never fails. */
 	clone = bio_alloc_clone(vol->source.bdev, bio, GFP_NOIO, &vol->bioset);

@@ -5,7 +5,7 @@
  * Unloading with volumes present tears them down: the module can only be
  * removed when no volume disk is open (an open disk holds a module
  * reference), so every remaining volume is unopened and is destroyed as by
- * volume-destroy. The netlink family goes first, so no command races the
+ * volume-destroy, its associations first (as by detach). The netlink family goes first, so no command races the
  * teardown; listeners see the family disappear instead of destroy events.
  */
 #include <linux/module.h>
@@ -14,6 +14,8 @@
 
 DEFINE_MUTEX(vdrep_volumes_lock);
 DEFINE_XARRAY_ALLOC(vdrep_volumes);
+/* Copy engines, async mirror queues, announcements, read retries. */
+struct workqueue_struct *vdrep_wq;
 
 /* Caller holds vdrep_volumes_lock. */
 struct vdrep_volume *vdrep_volume_find(const char *name)
@@ -32,9 +34,14 @@ static int __init vdrep_init(void)
 {
 	int err;
 
+	vdrep_wq = alloc_workqueue("vdrep", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (!vdrep_wq)
+		return -ENOMEM;
 	err = vdrep_netlink_init();
-	if (err)
+	if (err) {
+		destroy_workqueue(vdrep_wq);
 		return err;
+	}
 	pr_info("loaded, netlink family %s version %u\n",
 		VDREP_FAMILY_NAME, VDREP_FAMILY_VERSION);
 	return 0;
@@ -49,12 +56,24 @@ static void __exit vdrep_exit(void)
 
 	mutex_lock(&vdrep_volumes_lock);
 	xa_for_each(&vdrep_volumes, id, vol) {
+		unsigned int i;
+
+		/* Unopened views: an open one would have kept the module in. */
+		for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+			struct vdrep_assoc *a = vol->slots[i];
+
+			if (!a)
+				continue;
+			WARN_ON(vdrep_view_remove(a, NULL));
+			vdrep_assoc_destroy(a);
+		}
 		/* Cannot fail: an open volume would have kept the module in. */
 		WARN_ON(vdrep_volume_destroy_check(vol, NULL));
 		vdrep_volume_destroy(vol);
 	}
 	mutex_unlock(&vdrep_volumes_lock);
 	xa_destroy(&vdrep_volumes);
+	destroy_workqueue(vdrep_wq);
 }
 
 module_init(vdrep_init);

@@ -48,7 +48,7 @@ static int vdrep_volume_fill(struct sk_buff *skb, struct vdrep_volume *vol,
 			queue_logical_block_size(vol->disk->queue)) ||
 	    nla_put_u32(skb, VDREP_A_VOLUME_PHYSICAL_BLOCK_SIZE,
 			queue_physical_block_size(vol->disk->queue)) ||
-	    nla_put_u32(skb, VDREP_A_VOLUME_ASSOC_COUNT, 0) ||
+	    nla_put_u32(skb, VDREP_A_VOLUME_ASSOC_COUNT, READ_ONCE(vol->nr_assocs)) ||
 	    nla_put_u32(skb, VDREP_A_VOLUME_OPEN_COUNT, vdrep_volume_openers(vol)) ||
 	    nla_put_u32(skb, VDREP_A_VOLUME_META_STATE, VDREP_META_STATE_TRANSIENT))
 		goto err_cancel;
@@ -276,6 +276,479 @@ int vdrep_nl_volume_destroy_doit(struct sk_buff *skb, struct genl_info *info)
 
 out_unlock:
 	mutex_unlock(&vdrep_volumes_lock);
+	return err;
+}
+
+/* ------------------------------------------------------------------ assoc */
+
+/* Everything reported about an association, read at one moment. */
+struct vdrep_assoc_snapshot {
+	struct vdrep_report r;
+	u32 requested, priority;
+	u64 sync_time, rate_limit, backlog_limit, copy_rate;
+	bool view_writable;
+};
+
+static void vdrep_assoc_snapshot(struct vdrep_assoc *a, struct vdrep_assoc_snapshot *s)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&a->lock, flags);
+	vdrep_phase_report(a->phase, a->prev_phase, &s->r);
+	s->requested = a->requested;
+	s->priority = a->copy_priority;
+	s->rate_limit = a->rate_limit;
+	s->backlog_limit = a->backlog_limit;
+	s->view_writable = a->view_writable;
+	/* A synchronous mirror in sync is equal to its source right now. */
+	if (a->phase == VDREP_PH_SYNCHRONIZED &&
+	    (!vdrep_assoc_async(a) || !vdrep_chunkmap_weight(&a->async_dirty)))
+		s->sync_time = ktime_get_real_ns();
+	else
+		s->sync_time = a->sync_time;
+	spin_unlock_irqrestore(&a->lock, flags);
+	s->copy_rate = READ_ONCE(a->copy_rate);
+}
+
+static int vdrep_assoc_fill(struct sk_buff *skb, struct vdrep_assoc *a,
+			    u32 portid, u32 seq, int flags, u8 cmd, u64 event_seq)
+{
+	struct block_device *t = a->target.bdev;
+	struct vdrep_assoc_snapshot s;
+	u64 dirty, total = a->dirty.nr_chunks;
+	void *hdr;
+
+	vdrep_assoc_snapshot(a, &s);
+	dirty = min(total, vdrep_chunkmap_weight(&a->dirty) +
+			   vdrep_chunkmap_weight(&a->async_dirty));
+
+	hdr = genlmsg_put(skb, portid, seq, &vdrep_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+
+#define PUT64(attr, v) nla_put_u64_64bit(skb, VDREP_A_ASSOC_##attr, (v), VDREP_A_ASSOC_PAD)
+	if (nla_put_string(skb, VDREP_A_ASSOC_VOLUME, a->vol->name) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_ID, a->id) ||
+	    nla_put_string(skb, VDREP_A_ASSOC_NAME, a->name) ||
+	    nla_put_string(skb, VDREP_A_ASSOC_TARGET_PATH, a->target_path) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_TARGET_MAJOR, MAJOR(t->bd_dev)) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_TARGET_MINOR, MINOR(t->bd_dev)) ||
+	    PUT64(TARGET_SIZE, bdev_nr_bytes(t)) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_SYNC_TYPE, a->sync_type) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_SYNC_MODE, a->sync_mode) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_COPY_TYPE, vdrep_assoc_async(a) ?
+			VDREP_COPY_TYPE_ASYNC : VDREP_COPY_TYPE_SYNC) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_REPLICA_TYPE, VDREP_REPLICA_TYPE_FULL_COPY) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_COPY_METHODOLOGY, vdrep_assoc_async(a) ?
+			VDREP_COPY_METHODOLOGY_DELTA_UPDATE :
+			(a->sync_time ? VDREP_COPY_METHODOLOGY_INCREMENTAL_COPY :
+					VDREP_COPY_METHODOLOGY_FULL_COPY)) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_COPY_PRIORITY, s.priority) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_COPY_STATE, s.r.copy_state) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_REQUESTED_COPY_STATE, s.requested) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_SYNC_STATE, s.r.sync_state) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_PROGRESS_STATUS, s.r.progress_status) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_PERCENT_SYNCED, vdrep_percent_synced(dirty, total)) ||
+	    PUT64(SYNC_TIME, s.sync_time) ||
+	    nla_put_u8(skb, VDREP_A_ASSOC_SYNC_MAINTAINED,
+		       s.r.copy_state == VDREP_COPY_STATE_SYNCHRONIZED) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_CHUNK_SIZE, a->vol->chunk_size) ||
+	    PUT64(TOTAL_CHUNKS, total) ||
+	    PUT64(DIRTY_CHUNKS, dirty) ||
+	    PUT64(COPIED_CHUNKS, atomic64_read(&a->copied_chunks)) ||
+	    PUT64(BYTES_BEHIND, vdrep_assoc_bytes_behind(a)) ||
+	    PUT64(BACKLOG_LIMIT, s.backlog_limit) ||
+	    PUT64(RATE_LIMIT, s.rate_limit) ||
+	    PUT64(COPY_RATE, s.copy_rate) ||
+	    PUT64(SOURCE_READ_ERRORS, atomic64_read(&a->source_read_errors)) ||
+	    PUT64(SOURCE_WRITE_ERRORS, atomic64_read(&a->source_write_errors)) ||
+	    PUT64(TARGET_READ_ERRORS, atomic64_read(&a->target_read_errors)) ||
+	    PUT64(TARGET_WRITE_ERRORS, atomic64_read(&a->target_write_errors)))
+		goto err_cancel;
+	if (s.view_writable && nla_put_flag(skb, VDREP_A_ASSOC_VIEW_WRITABLE))
+		goto err_cancel;
+	if (a->view && nla_put_string(skb, VDREP_A_ASSOC_VIEW_DISK_NAME,
+				      a->view->disk_name))
+		goto err_cancel;
+	if (event_seq && PUT64(EVENT_SEQ, event_seq))
+		goto err_cancel;
+#undef PUT64
+
+	genlmsg_end(skb, hdr);
+	return 0;
+
+err_cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static struct sk_buff *vdrep_assoc_notify_prepare(struct vdrep_assoc *a, u8 cmd)
+{
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&vdrep_family, &init_net, VDREP_NLGRP_EVENTS))
+		return NULL;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	if (vdrep_assoc_fill(skb, a, 0, 0, 0, cmd,
+			     atomic64_inc_return(&vdrep_event_seq))) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/* Announce @a now (process context). */
+void vdrep_assoc_notify(struct vdrep_assoc *a, u8 cmd)
+{
+	vdrep_notify_send(vdrep_assoc_notify_prepare(a, cmd));
+}
+
+/* Looks up the volume and association named by the request. */
+static struct vdrep_assoc *vdrep_nl_assoc_lookup(struct genl_info *info,
+						 struct vdrep_volume **volp)
+{
+	char vname[VDREP_NAME_MAX_LEN + 1], aname[VDREP_NAME_MAX_LEN + 1];
+	struct vdrep_volume *vol;
+	struct vdrep_assoc *a;
+	int err;
+
+	err = vdrep_nl_get_name(info, VDREP_A_ASSOC_VOLUME, VDREP_NAME_VOLUME,
+				vname, "volume name is required");
+	if (!err)
+		err = vdrep_nl_get_name(info, VDREP_A_ASSOC_NAME, VDREP_NAME_ASSOC,
+					aname, "association name is required");
+	if (err)
+		return ERR_PTR(err);
+	vol = vdrep_volume_find(vname);
+	if (!vol) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[VDREP_A_ASSOC_VOLUME],
+				    "no volume with this name");
+		return ERR_PTR(-ENOENT);
+	}
+	if (volp)
+		*volp = vol;
+	a = vdrep_assoc_find(vol, aname);
+	if (!a) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[VDREP_A_ASSOC_NAME],
+				    "the volume has no association with this name");
+		return ERR_PTR(-ENOENT);
+	}
+	return a;
+}
+
+int vdrep_nl_assoc_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vdrep_assoc *a;
+	struct sk_buff *msg;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&vdrep_volumes_lock);
+	a = vdrep_nl_assoc_lookup(info, NULL);
+	if (IS_ERR(a))
+		err = PTR_ERR(a);
+	else
+		err = vdrep_assoc_fill(msg, a, info->snd_portid, info->snd_seq, 0,
+				       VDREP_CMD_ASSOC_GET, 0);
+	mutex_unlock(&vdrep_volumes_lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/*
+ * cb->args[0]: volume id to resume at; cb->args[1]: association id within it.
+ * An optional volume attribute limits the dump to that volume.
+ */
+int vdrep_nl_assoc_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nlattr **attrs = vdrep_dump_attrs(cb);
+	const char *only = NULL;
+	struct vdrep_volume *vol;
+	unsigned long vid;
+	int err = 0;
+
+	if (attrs && attrs[VDREP_A_ASSOC_VOLUME])
+		only = nla_data(attrs[VDREP_A_ASSOC_VOLUME]);
+
+	mutex_lock(&vdrep_volumes_lock);
+	if (only && !vdrep_volume_find(only)) {
+		mutex_unlock(&vdrep_volumes_lock);
+		NL_SET_ERR_MSG(cb->extack, "no volume with this name");
+		return -ENOENT;
+	}
+	xa_for_each_start(&vdrep_volumes, vid, vol, cb->args[0]) {
+		unsigned int i;
+
+		if (only && strcmp(vol->name, only)) {
+			cb->args[1] = 0;
+			continue;
+		}
+		for (i = cb->args[1]; i < VDREP_MAX_ASSOCS; i++) {
+			struct vdrep_assoc *a = vol->slots[i];
+
+			if (!a)
+				continue;
+			err = vdrep_assoc_fill(skb, a, NETLINK_CB(cb->skb).portid,
+					       cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					       VDREP_CMD_ASSOC_GET, 0);
+			if (err)
+				break;
+			cb->args[0] = vid;
+			cb->args[1] = i + 1;
+		}
+		if (err)
+			break;
+		cb->args[0] = vid + 1;
+		cb->args[1] = 0;
+	}
+	mutex_unlock(&vdrep_volumes_lock);
+
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ?: skb->len;
+}
+
+static const char *vdrep_check_sync_mode(u32 mode)
+{
+	if (mode == VDREP_SYNC_MODE_SYNCHRONOUS || mode == VDREP_SYNC_MODE_ASYNCHRONOUS)
+		return NULL;
+	return "sync mode must be synchronous (2) or asynchronous (3)";
+}
+
+#define VDREP_BACKLOG_MIN	(1ULL << 20)
+#define VDREP_BACKLOG_MAX	(1ULL << 30)
+
+static int vdrep_nl_check_backlog(struct genl_info *info, u64 *backlog)
+{
+	const struct nlattr *attr = info->attrs[VDREP_A_ASSOC_BACKLOG_LIMIT];
+
+	if (!attr)
+		return 0;
+	*backlog = nla_get_u64(attr);
+	if (*backlog < VDREP_BACKLOG_MIN || *backlog > VDREP_BACKLOG_MAX) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "backlog limit must be between 1 MiB and 1 GiB");
+		return -ERANGE;
+	}
+	return 0;
+}
+
+int vdrep_nl_assoc_create_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	char vname[VDREP_NAME_MAX_LEN + 1], aname[VDREP_NAME_MAX_LEN + 1];
+	u32 sync_mode = VDREP_SYNC_MODE_SYNCHRONOUS;
+	u32 priority = VDREP_COPY_PRIORITY_SAME;
+	struct nlattr **attrs = info->attrs;
+	struct sk_buff *reply, *ntf;
+	u64 rate = 0, backlog = 0;
+	struct vdrep_volume *vol;
+	struct vdrep_assoc *a;
+	const char *msg;
+	int err;
+
+	err = vdrep_nl_get_name(info, VDREP_A_ASSOC_VOLUME, VDREP_NAME_VOLUME,
+				vname, "volume name is required");
+	if (!err)
+		err = vdrep_nl_get_name(info, VDREP_A_ASSOC_NAME, VDREP_NAME_ASSOC,
+					aname, "association name is required");
+	if (err)
+		return err;
+	if (GENL_REQ_ATTR_CHECK(info, VDREP_A_ASSOC_TARGET_PATH)) {
+		NL_SET_ERR_MSG(info->extack, "target path is required");
+		return -EINVAL;
+	}
+	if (attrs[VDREP_A_ASSOC_SYNC_TYPE] &&
+	    nla_get_u32(attrs[VDREP_A_ASSOC_SYNC_TYPE]) != VDREP_SYNC_TYPE_MIRROR) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[VDREP_A_ASSOC_SYNC_TYPE],
+				    "snapshots and clones are not supported yet; only mirrors");
+		return -EOPNOTSUPP;
+	}
+	if (attrs[VDREP_A_ASSOC_SYNC_MODE]) {
+		sync_mode = nla_get_u32(attrs[VDREP_A_ASSOC_SYNC_MODE]);
+		msg = vdrep_check_sync_mode(sync_mode);
+		if (msg) {
+			vdrep_extack(info->extack, attrs[VDREP_A_ASSOC_SYNC_MODE], msg);
+			return -EINVAL;
+		}
+	}
+	if (attrs[VDREP_A_ASSOC_COPY_PRIORITY])
+		priority = nla_get_u32(attrs[VDREP_A_ASSOC_COPY_PRIORITY]);
+	if (attrs[VDREP_A_ASSOC_RATE_LIMIT])
+		rate = nla_get_u64(attrs[VDREP_A_ASSOC_RATE_LIMIT]);
+	err = vdrep_nl_check_backlog(info, &backlog);
+	if (err)
+		return err;
+	if (backlog && sync_mode != VDREP_SYNC_MODE_ASYNCHRONOUS) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[VDREP_A_ASSOC_BACKLOG_LIMIT],
+				    "a backlog limit applies only to asynchronous mirrors");
+		return -EINVAL;
+	}
+
+	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!reply)
+		return -ENOMEM;
+
+	mutex_lock(&vdrep_volumes_lock);
+	vol = vdrep_volume_find(vname);
+	if (!vol) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[VDREP_A_ASSOC_VOLUME],
+				    "no volume with this name");
+		err = -ENOENT;
+		goto err_unlock;
+	}
+	if (vdrep_assoc_find(vol, aname)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[VDREP_A_ASSOC_NAME],
+				    "the volume has an association with this name");
+		err = -EEXIST;
+		goto err_unlock;
+	}
+	a = vdrep_assoc_create(vol, aname, nla_data(attrs[VDREP_A_ASSOC_TARGET_PATH]),
+			       sync_mode, priority,
+			       nla_get_flag(attrs[VDREP_A_ASSOC_PREPARE_ONLY]),
+			       nla_get_flag(attrs[VDREP_A_ASSOC_VIEW_WRITABLE]),
+			       rate, backlog, info->extack);
+	if (IS_ERR(a)) {
+		err = PTR_ERR(a);
+		if (err != -ENOSPC)
+			NL_SET_BAD_ATTR(info->extack, attrs[VDREP_A_ASSOC_TARGET_PATH]);
+		goto err_unlock;
+	}
+	err = vdrep_assoc_fill(reply, a, info->snd_portid, info->snd_seq, 0,
+			       VDREP_CMD_ASSOC_CREATE, 0);
+	ntf = vdrep_assoc_notify_prepare(a, VDREP_CMD_ASSOC_CREATE_NTF);
+	mutex_unlock(&vdrep_volumes_lock);
+
+	vdrep_notify_send(ntf);
+	if (err) {
+		nlmsg_free(reply);
+		return 0;
+	}
+	return genlmsg_reply(reply, info);
+
+err_unlock:
+	mutex_unlock(&vdrep_volumes_lock);
+	nlmsg_free(reply);
+	return err;
+}
+
+/* Detach: the view goes first (refused if open), then the association. */
+static int vdrep_assoc_detach(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
+{
+	struct sk_buff *ntf;
+	unsigned long flags;
+	const char *msg;
+	int err;
+
+	spin_lock_irqsave(&a->lock, flags);
+	msg = vdrep_mirror_op_check(VDREP_OPERATION_DETACH, a->phase, &err);
+	spin_unlock_irqrestore(&a->lock, flags);
+	if (msg) {
+		vdrep_extack(extack, NULL, msg);
+		return err;
+	}
+	err = vdrep_view_remove(a, extack);
+	if (err)
+		return err;
+	spin_lock_irqsave(&a->lock, flags);
+	a->requested = VDREP_COPY_STATE_NOT_APPLICABLE;
+	spin_unlock_irqrestore(&a->lock, flags);
+	vdrep_assoc_set_phase(a, VDREP_PH_DETACHING);
+	ntf = vdrep_assoc_notify_prepare(a, VDREP_CMD_ASSOC_DESTROY_NTF);
+	vdrep_assoc_destroy(a);
+	vdrep_notify_send(ntf);
+	return 0;
+}
+
+int vdrep_nl_assoc_destroy_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vdrep_assoc *a;
+	int err;
+
+	mutex_lock(&vdrep_volumes_lock);
+	a = vdrep_nl_assoc_lookup(info, NULL);
+	err = IS_ERR(a) ? PTR_ERR(a) : vdrep_assoc_detach(a, info->extack);
+	mutex_unlock(&vdrep_volumes_lock);
+	return err;
+}
+
+int vdrep_nl_assoc_modify_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	u64 backlog = 0;
+	struct vdrep_assoc *a;
+	struct sk_buff *reply;
+	unsigned long flags;
+	int err;
+
+	err = vdrep_nl_check_backlog(info, &backlog);
+	if (err)
+		return err;
+	if (!attrs[VDREP_A_ASSOC_OPERATION] && !attrs[VDREP_A_ASSOC_COPY_PRIORITY] &&
+	    !attrs[VDREP_A_ASSOC_RATE_LIMIT] && !attrs[VDREP_A_ASSOC_BACKLOG_LIMIT] &&
+	    !attrs[VDREP_A_ASSOC_VIEW_WRITABLE]) {
+		NL_SET_ERR_MSG(info->extack, "nothing to do: give an operation or a setting");
+		return -EINVAL;
+	}
+
+	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!reply)
+		return -ENOMEM;
+	mutex_lock(&vdrep_volumes_lock);
+	a = vdrep_nl_assoc_lookup(info, NULL);
+	if (IS_ERR(a)) {
+		err = PTR_ERR(a);
+		goto out_unlock;
+	}
+	if (backlog && !vdrep_assoc_async(a)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[VDREP_A_ASSOC_BACKLOG_LIMIT],
+				    "a backlog limit applies only to asynchronous mirrors");
+		err = -EINVAL;
+		goto out_unlock;
+	}
+	if (attrs[VDREP_A_ASSOC_OPERATION]) {
+		u32 op = nla_get_u32(attrs[VDREP_A_ASSOC_OPERATION]);
+
+		if (op == VDREP_OPERATION_DETACH) {
+			err = vdrep_assoc_detach(a, info->extack);
+			mutex_unlock(&vdrep_volumes_lock);
+			nlmsg_free(reply);
+			return err;
+		}
+		err = vdrep_assoc_operate(a, op, info->extack);
+		if (err)
+			goto out_unlock;
+	}
+	spin_lock_irqsave(&a->lock, flags);
+	if (attrs[VDREP_A_ASSOC_COPY_PRIORITY])
+		a->copy_priority = nla_get_u32(attrs[VDREP_A_ASSOC_COPY_PRIORITY]);
+	if (attrs[VDREP_A_ASSOC_RATE_LIMIT])
+		WRITE_ONCE(a->rate_limit, nla_get_u64(attrs[VDREP_A_ASSOC_RATE_LIMIT]));
+	if (backlog)
+		a->backlog_limit = backlog;
+	spin_unlock_irqrestore(&a->lock, flags);
+	if (nla_get_flag(attrs[VDREP_A_ASSOC_VIEW_WRITABLE]))
+		vdrep_view_set_writable(a);
+	if (!attrs[VDREP_A_ASSOC_OPERATION])
+		vdrep_assoc_notify(a, VDREP_CMD_ASSOC_CHANGE_NTF);
+	err = vdrep_assoc_fill(reply, a, info->snd_portid, info->snd_seq, 0,
+			       VDREP_CMD_ASSOC_MODIFY, 0);
+	mutex_unlock(&vdrep_volumes_lock);
+	if (err) {
+		nlmsg_free(reply);
+		return 0;
+	}
+	return genlmsg_reply(reply, info);
+
+out_unlock:
+	mutex_unlock(&vdrep_volumes_lock);
+	nlmsg_free(reply);
 	return err;
 }
 

@@ -6,7 +6,9 @@
  * Objects (Documentation/admin-guide/vdrep.rst has the user's view):
  *  - a volume is a bio-based gendisk (/dev/vdrepN) stacked on one source
  *    block device, which it holds open exclusively;
- *  - associations (mirrors, snapshots, clones) hang off a volume (later).
+ *  - associations (mirrors for now; snapshots and clones later) hang off a
+ *    volume, each with a target block device held exclusively, a chunk
+ *    bitmap of what differs, a background copy engine and a target view.
  *
  * Locking:
  *  - vdrep_volumes_lock (mutex, main.c) serialises the control plane:
@@ -17,6 +19,20 @@
  *    volume, so a volume found unopened stays unopened.
  *  - vol->inflight counts I/O submitted to the source and not yet completed;
  *    destroy waits for it to drain before releasing the source.
+ *  - vdrep_volumes_lock also serialises every association operation and
+ *    the membership of vol->assocs[]; the I/O path reads vol->assocs[] and
+ *    vol->redirect under RCU and pins what it uses with assoc io_refs.
+ *  - assoc->lock (irq-safe spinlock) guards the association's phase and
+ *    everything reported with it; completions take it to record faults.
+ *  - assoc->io_refs[2] count bios that use the association, split by
+ *    assoc->io_gen: an operation that changes how writes treat the target
+ *    flips io_gen, waits an RCU grace period, and drains the old counter,
+ *    so it knows no write of the old kind is still in flight
+ *    (vdrep_assoc_drain(), serialised by assoc->drain_mutex).
+ *  - assoc->copy_lock guards the chunks being copied and the writes parked
+ *    behind them; with vol->write_buckets it keeps background copies and
+ *    foreground writes of one chunk apart (DESIGN.md invariant 4, copy.c).
+ *  - assoc->async_lock guards the asynchronous mirror's queue (mirror.c).
  */
 #ifndef VDREP_H
 #define VDREP_H
@@ -27,16 +43,32 @@
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/completion.h>
+#include <linux/llist.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/mutex.h>
 #include <linux/percpu-refcount.h>
 #include <linux/xarray.h>
 #include <net/genetlink.h>
 
+#include "chunkmap.h"
 #include "compat.h"
+#include "state.h"
 #include "../uapi/linux/vdrep.h"
 
 /* Most volumes at once; ids (the N of /dev/vdrepN) are below this. */
 #define VDREP_MAX_VOLUMES	1024
+
+/*
+ * Foreground writes in flight are counted per hash bucket of their chunks,
+ * so a background copy can tell that a chunk has no write in flight.
+ */
+#define VDREP_WRITE_BUCKETS	64
+/* Chunk copies in flight per association. */
+#define VDREP_COPY_JOBS		8
+
+struct vdrep_assoc;
 
 struct vdrep_volume {
 	/* Set at creation, constant for the volume's life. */
@@ -54,6 +86,137 @@ struct vdrep_volume {
 	/* I/O submitted to the source and not yet completed. */
 	struct percpu_ref inflight;
 	struct completion drained;	/* inflight reached zero after kill */
+
+	/* log2 of the chunk size in sectors */
+	unsigned int chunk_shift;
+	u64 nr_chunks;
+
+	/* Associations by id (M of /dev/vdrepNaM); see Locking. */
+	struct vdrep_assoc __rcu *assocs[VDREP_MAX_ASSOCS];
+	/*
+	 * The same, but kept until the association's last bio completed, so
+	 * completions find what they hold references on.
+	 */
+	struct vdrep_assoc *slots[VDREP_MAX_ASSOCS];
+	/*
+	 * Plain-remap bios in flight, per CPU, so that adding the first
+	 * association can wait for those that bypassed it.
+	 */
+	long __percpu *plain_refs;
+	unsigned int nr_assocs;		/* read locklessly by the I/O path */
+	/* The association whose target serves volume reads (failover, restore). */
+	struct vdrep_assoc __rcu *redirect;
+	atomic_t write_buckets[VDREP_WRITE_BUCKETS];
+	atomic_t copies_active;		/* associations whose copy engine runs */
+	struct bio_set target_bioset;	/* clones to targets, copy bios */
+	unsigned long last_io;		/* jiffies of the last foreground bio */
+
+	/* Source reads that failed, retried on a mirror (mirror.c). */
+	struct llist_head read_retries;
+	struct work_struct read_retry_work;
+};
+
+enum vdrep_io_mode {
+	VDREP_IO_TRACK,		/* writes mark chunks dirty, target untouched */
+	VDREP_IO_SYNC,		/* writes cloned to the target, waited for */
+	VDREP_IO_ASYNC,		/* writes copied and queued to the target */
+	VDREP_IO_REVERSE,	/* failed over: the target replaces the source */
+};
+
+enum vdrep_copy_dir {
+	VDREP_COPY_TO_TARGET,
+	VDREP_COPY_TO_SOURCE,
+};
+
+/* One chunk copy of the background engine (copy.c). */
+struct vdrep_copy_job {
+	struct vdrep_assoc *assoc;
+	u64 chunk;			/* U64_MAX while unused */
+	struct bio *bio;		/* owns the chunk-sized buffer */
+	struct page **pages;
+	unsigned int nr_pages;
+	bool writing;
+	struct llist_node done;
+};
+
+struct vdrep_assoc {
+	/* Set at creation, constant. */
+	struct vdrep_volume *vol;
+	u32 id;
+	char name[VDREP_NAME_MAX_LEN + 1];
+	char *target_path;
+	struct vdrep_bdev target;	/* held exclusively, holder = assoc */
+	u32 sync_type;
+	u32 sync_mode;
+
+	/* Under assoc->lock. */
+	spinlock_t lock;
+	enum vdrep_phase phase;
+	enum vdrep_phase prev_phase;	/* for transient phases' reports */
+	u32 requested;			/* RequestedCopyState */
+	u64 sync_time;			/* ns since the epoch, 0 = never */
+	u32 copy_priority;
+	u64 rate_limit;			/* bytes/s, 0 = none */
+	u64 backlog_limit;		/* async: bytes */
+	bool view_writable;
+	u32 last_percent;		/* last PercentSynced announced */
+
+	/* How volume writes treat the target; READ_ONCE in the I/O path. */
+	enum vdrep_io_mode io_mode;
+	unsigned int io_gen;
+	atomic_t io_refs[2];
+	wait_queue_head_t io_wait;
+	struct mutex drain_mutex;
+
+	/* Chunks that differ between source and target. */
+	struct vdrep_chunkmap dirty;
+	/*
+	 * Asynchronous mirror: chunks written to the source whose copy is still
+	 * queued or in flight to the target; cleared when the queue empties.
+	 */
+	struct vdrep_chunkmap async_dirty;
+
+	/* Counters reported as vendor attributes. */
+	atomic64_t copied_chunks;
+	atomic64_t source_read_errors;
+	atomic64_t source_write_errors;
+	atomic64_t target_read_errors;
+	atomic64_t target_write_errors;
+
+	/* Background copy engine (copy.c). */
+	spinlock_t copy_lock;
+	enum vdrep_copy_dir copy_dir;
+	bool copy_running;		/* engine may start copies */
+	bool copy_active;		/* counted in vol->copies_active */
+	bool copy_need_prep;		/* async: drain the queue before copying */
+	unsigned long copy_last_start;	/* jiffies, for the Low priority pace */
+	u64 copy_cursor;
+	unsigned int copy_jobs_busy;
+	struct vdrep_copy_job jobs[VDREP_COPY_JOBS];
+	struct bio_list parked;		/* writes waiting for a copy */
+	struct llist_head copy_done;
+	struct delayed_work copy_work;
+	wait_queue_head_t copy_wait;
+	u64 copy_window_start;		/* jiffies64, rate accounting */
+	u64 copy_window_bytes;
+	u64 copy_rate;			/* bytes/s over the last window */
+
+	/* Asynchronous mirror queue (mirror.c). */
+	spinlock_t async_lock;
+	struct list_head async_queue;
+	u64 bytes_behind;		/* queued or in flight to the target */
+	atomic_t async_inflight;
+	atomic_t async_buckets[VDREP_WRITE_BUCKETS];
+	wait_queue_head_t async_wait;
+	struct work_struct async_work;
+
+	/* Announcements from contexts that cannot send them (completions). */
+	struct work_struct event_work;
+	bool going;			/* being removed: no more work queued */
+
+	/* The target view, while the phase has one (under vdrep_volumes_lock). */
+	struct gendisk *view;
+	bool view_dying;		/* under view->open_mutex */
 };
 
 /*
@@ -64,6 +227,21 @@ struct vdrep_io {
 	struct vdrep_volume *vol;
 	struct bio *orig;		/* the bio submitted to the volume */
 	unsigned long start_time;	/* for I/O accounting */
+	/* Below: only with associations (mirror.c). */
+	atomic_t remaining;		/* clones not yet completed, +1 while submitting */
+	blk_status_t status;		/* of the source (or redirected) clone */
+	u16 refs;			/* assoc ids holding an io_ref */
+	u16 gens;			/* ... and which io_refs[] counter */
+	bool buckets;			/* holds vol->write_buckets */
+	u64 first_chunk, last_chunk;
+	struct bio clone;		/* must be last */
+};
+
+/* A clone sent to a target for a volume bio, or a view bio's clone. */
+struct vdrep_target_io {
+	struct vdrep_assoc *assoc;
+	struct vdrep_io *parent;	/* NULL for view I/O */
+	struct bio *orig;		/* view I/O: the view bio */
 	struct bio clone;		/* must be last */
 };
 
@@ -95,14 +273,89 @@ void vdrep_volume_destroy(struct vdrep_volume *vol);
 u64 vdrep_volume_size(const struct vdrep_volume *vol);
 unsigned int vdrep_volume_openers(struct vdrep_volume *vol);
 extern const struct block_device_operations vdrep_volume_fops;
+extern const struct block_device_operations vdrep_view_fops;
 
 /* io.c: the volume's bio path */
 int vdrep_io_init(struct vdrep_volume *vol);
 void vdrep_io_exit(struct vdrep_volume *vol);
 void vdrep_submit_bio(struct bio *bio);
+void vdrep_io_drain_plain(struct vdrep_volume *vol);
+
+/*
+ * Writes in flight per hash bucket of chunks (vol->write_buckets and the
+ * async queue's): a range touches at most every bucket once.
+ */
+static inline void vdrep_buckets_add(atomic_t *buckets, u64 first, u64 last, int delta)
+{
+	u64 n = min_t(u64, last - first + 1, VDREP_WRITE_BUCKETS), i;
+
+	for (i = 0; i < n; i++)
+		atomic_add(delta, &buckets[(first + i) % VDREP_WRITE_BUCKETS]);
+}
+
+static inline bool vdrep_buckets_busy(atomic_t *buckets, u64 first, u64 last)
+{
+	u64 n = min_t(u64, last - first + 1, VDREP_WRITE_BUCKETS), i;
+
+	for (i = 0; i < n; i++)
+		if (atomic_read(&buckets[(first + i) % VDREP_WRITE_BUCKETS]))
+			return true;
+	return false;
+}
+
+/* mirror.c: the volume's bio path with associations */
+void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio);
+void vdrep_read_retry_work(struct work_struct *work);
+void vdrep_async_work(struct work_struct *work);
+void vdrep_async_wait_empty(struct vdrep_assoc *a);
+
+/* assoc.c: association lifetime, phases, announcements, views */
+struct vdrep_assoc *vdrep_assoc_find(struct vdrep_volume *vol, const char *name);
+struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol, const char *name,
+				       const char *target_path, u32 sync_mode,
+				       u32 copy_priority, bool prepare_only,
+				       bool view_writable, u64 rate_limit,
+				       u64 backlog_limit, struct netlink_ext_ack *extack);
+void vdrep_assoc_destroy(struct vdrep_assoc *a);
+void vdrep_assoc_set_phase(struct vdrep_assoc *a, enum vdrep_phase phase);
+void vdrep_assoc_set_phase_locked(struct vdrep_assoc *a, enum vdrep_phase phase);
+void vdrep_assoc_announce(struct vdrep_assoc *a);
+void vdrep_assoc_fault(struct vdrep_assoc *a, atomic64_t *counter);
+void vdrep_assoc_drain(struct vdrep_assoc *a, enum vdrep_io_mode mode);
+int vdrep_view_create(struct vdrep_assoc *a);
+int vdrep_view_remove(struct vdrep_assoc *a, struct netlink_ext_ack *extack);
+void vdrep_view_set_writable(struct vdrep_assoc *a);
+u64 vdrep_assoc_bytes_behind(struct vdrep_assoc *a);
+
+static inline bool vdrep_assoc_async(const struct vdrep_assoc *a)
+{
+	return a->sync_mode == VDREP_SYNC_MODE_ASYNCHRONOUS;
+}
+
+/* The mode writes take while the mirror is synchronized or catching up. */
+static inline enum vdrep_io_mode vdrep_assoc_mirror_mode(const struct vdrep_assoc *a)
+{
+	return vdrep_assoc_async(a) ? VDREP_IO_ASYNC : VDREP_IO_SYNC;
+}
+
+/* copy.c: the background copy engine */
+int vdrep_copy_init(struct vdrep_assoc *a);
+void vdrep_copy_exit(struct vdrep_assoc *a);
+void vdrep_copy_start(struct vdrep_assoc *a, enum vdrep_copy_dir dir);
+void vdrep_copy_stop(struct vdrep_assoc *a);
+void vdrep_copy_work(struct work_struct *work);
+void vdrep_copy_kick(struct vdrep_assoc *a);
+bool vdrep_copy_conflict(struct vdrep_volume *vol, u64 first, u64 last,
+			 struct bio *bio);
+
+/* operation.c: operations on associations */
+int vdrep_assoc_operate(struct vdrep_assoc *a, u32 op, struct netlink_ext_ack *extack);
 
 /* netlink.c: the generic netlink family */
 int vdrep_netlink_init(void);
 void vdrep_netlink_exit(void);
+void vdrep_assoc_notify(struct vdrep_assoc *a, u8 cmd);
+
+extern struct workqueue_struct *vdrep_wq;
 
 #endif /* VDREP_H */

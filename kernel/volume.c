@@ -187,6 +187,7 @@ struct vdrep_volume *vdrep_volume_create(const char *name, const char *source_pa
 	disk->private_data = vol;
 	snprintf(disk->disk_name, DISK_NAME_LEN, "vdrep%u", id);
 	set_capacity(disk, bdev_nr_sectors(src));
+	vol->nr_chunks = vdrep_nr_chunks(bdev_nr_sectors(src), vol->chunk_shift);
 
 	err = device_add_disk(NULL, disk, vdrep_volume_groups);
 	if (err)
@@ -221,6 +222,10 @@ int vdrep_volume_destroy_check(struct vdrep_volume *vol,
 {
 	int err = 0;
 
+	if (vol->nr_assocs) {
+		NL_SET_ERR_MSG(extack, "volume has associations; destroy them first");
+		return -EBUSY;
+	}
 	mutex_lock(&vol->disk->open_mutex);
 	if (disk_openers(vol->disk)) {
 		err = -EBUSY;

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Chunk bitmaps (see chunkmap.h).
+ */
+#include <linux/bitmap.h>
+#include <linux/bitops.h>
+#include <linux/errno.h>
+#include <linux/find.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "chunkmap.h"
+
+int vdrep_chunkmap_init(struct vdrep_chunkmap *map, u64 nr_chunks)
+{
+	map->bits = kvcalloc(BITS_TO_LONGS(nr_chunks), sizeof(long), GFP_KERNEL);
+	if (!map->bits)
+		return -ENOMEM;
+	map->nr_chunks = nr_chunks;
+	atomic64_set(&map->nr_set, 0);
+	return 0;
+}
+
+void vdrep_chunkmap_exit(struct vdrep_chunkmap *map)
+{
+	kvfree(map->bits);
+	map->bits = NULL;
+}
+
+u64 vdrep_chunkmap_set_range(struct vdrep_chunkmap *map, u64 first, u64 last)
+{
+	u64 chunk, newly = 0;
+
+	for (chunk = first; chunk <= last && chunk < map->nr_chunks; chunk++)
+		if (!test_and_set_bit(chunk, map->bits))
+			newly++;
+	if (newly)
+		atomic64_add(newly, &map->nr_set);
+	return newly;
+}
+
+void vdrep_chunkmap_set_all(struct vdrep_chunkmap *map)
+{
+	vdrep_chunkmap_set_range(map, 0, map->nr_chunks - 1);
+}
+
+bool vdrep_chunkmap_clear(struct vdrep_chunkmap *map, u64 chunk)
+{
+	if (!test_and_clear_bit(chunk, map->bits))
+		return false;
+	atomic64_dec(&map->nr_set);
+	return true;
+}
+
+void vdrep_chunkmap_clear_all(struct vdrep_chunkmap *map)
+{
+	u64 chunk;
+
+	for (chunk = vdrep_chunkmap_next(map, 0); chunk < map->nr_chunks;
+	     chunk = vdrep_chunkmap_next(map, chunk + 1))
+		vdrep_chunkmap_clear(map, chunk);
+}
+
+bool vdrep_chunkmap_test(const struct vdrep_chunkmap *map, u64 chunk)
+{
+	return chunk < map->nr_chunks && test_bit(chunk, map->bits);
+}
+
+bool vdrep_chunkmap_any(const struct vdrep_chunkmap *map, u64 first, u64 last)
+{
+	u64 next = vdrep_chunkmap_next(map, first);
+
+	return next <= last && next < map->nr_chunks;
+}
+
+u64 vdrep_chunkmap_next(const struct vdrep_chunkmap *map, u64 from)
+{
+	if (from >= map->nr_chunks)
+		return map->nr_chunks;
+	return find_next_bit(map->bits, map->nr_chunks, from);
+}

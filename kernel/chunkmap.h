@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A chunk bitmap: one bit per chunk of a volume, set while the chunk
+ * differs between the two sides of an association. Bits are changed with
+ * atomic bit operations, so the I/O path (including completions) marks
+ * chunks without a lock; the count of set bits is kept alongside so
+ * PercentSynced and "dirty chunks" cost nothing to read.
+ *
+ * Pure logic with no block-layer dependency (unit-testable); the volume's
+ * sector-to-chunk arithmetic is here too.
+ */
+#ifndef VDREP_CHUNKMAP_H
+#define VDREP_CHUNKMAP_H
+
+#include <linux/atomic.h>
+#include <linux/types.h>
+
+struct vdrep_chunkmap {
+	unsigned long *bits;
+	u64 nr_chunks;
+	atomic64_t nr_set;
+};
+
+int vdrep_chunkmap_init(struct vdrep_chunkmap *map, u64 nr_chunks);
+void vdrep_chunkmap_exit(struct vdrep_chunkmap *map);
+
+/* Set chunks first..last (inclusive); returns how many were newly set. */
+u64 vdrep_chunkmap_set_range(struct vdrep_chunkmap *map, u64 first, u64 last);
+void vdrep_chunkmap_set_all(struct vdrep_chunkmap *map);
+/* Clear one chunk; true if it was set. */
+bool vdrep_chunkmap_clear(struct vdrep_chunkmap *map, u64 chunk);
+void vdrep_chunkmap_clear_all(struct vdrep_chunkmap *map);
+bool vdrep_chunkmap_test(const struct vdrep_chunkmap *map, u64 chunk);
+/* Any chunk of first..last set. */
+bool vdrep_chunkmap_any(const struct vdrep_chunkmap *map, u64 first, u64 last);
+/* The first set chunk at or after @from, or nr_chunks if none. */
+u64 vdrep_chunkmap_next(const struct vdrep_chunkmap *map, u64 from);
+
+static inline u64 vdrep_chunkmap_weight(const struct vdrep_chunkmap *map)
+{
+	return atomic64_read(&map->nr_set);
+}
+
+/* Chunks needed for @sectors (512-byte) with chunks of 2^@shift sectors. */
+static inline u64 vdrep_nr_chunks(u64 sectors, unsigned int shift)
+{
+	return (sectors + (1ULL << shift) - 1) >> shift;
+}
+
+/* PercentSynced: chunks in sync over all, rounded down; 100 only when none differ. */
+static inline u32 vdrep_percent_synced(u64 dirty, u64 total)
+{
+	if (!dirty || !total)
+		return 100;
+	return div64_u64((total - dirty) * 100, total);
+}
+
+#endif /* VDREP_CHUNKMAP_H */

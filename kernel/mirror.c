@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The volume's bio path when it has associations (io.c keeps the plain
+ * remap for volumes without any).
+ *
+ * Each association says, through its io_mode, what a volume write does to
+ * its target:
+ *  - TRACK: nothing; the written chunks are marked dirty before the source
+ *    write is issued, so a later resync copies exactly them;
+ *  - SYNC: the write is cloned to the target and the volume bio completes
+ *    only when the source and every such target completed (invariant 1);
+ *    a target error marks the chunks dirty and makes that association
+ *    Broken, and never reaches the writer;
+ *  - ASYNC: the data is copied into pages of our own and queued to the
+ *    target, so the writer waits for the source only; the queue is bounded
+ *    by the backlog limit, past which the association falls back to TRACK
+ *    (Pending) and its copy engine catches up (invariant 2). Flushes are
+ *    queued in order: the worker issues a target flush only once every
+ *    earlier target write completed;
+ *  - REVERSE: failed over, the target takes the source's place; written
+ *    chunks are marked dirty (the source is stale there).
+ * Reads go to the source, or to the target of vol->redirect (failed over:
+ * all reads; restoring or failing back: reads touching a chunk not yet
+ * copied back). A source read error is retried on a Synchronized mirror.
+ *
+ * Foreground writes count themselves in vol->write_buckets and park behind
+ * chunks a copy engine is copying (copy.c), so the two never race
+ * (invariant 4). Completions never sleep (invariant 6): anything that must
+ * sleep is queued to a worker.
+ */
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/highmem.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+
+#include "vdrep.h"
+
+/* An asynchronous mirror's queued target write or flush. */
+struct vdrep_async_item {
+	struct list_head list;
+	struct vdrep_assoc *assoc;
+	struct bio *bio;
+	u64 first_chunk, last_chunk;
+	unsigned int bytes;
+	bool flush;
+};
+
+/* ----------------------------------------------------------- completion */
+
+static void vdrep_assoc_put_ref(struct vdrep_assoc *a, unsigned int gen)
+{
+	/* RCU keeps @a alive until the waiter has seen the count drop. */
+	rcu_read_lock();
+	if (atomic_dec_and_test(&a->io_refs[gen]))
+		wake_up_all(&a->io_wait);
+	rcu_read_unlock();
+}
+
+static void vdrep_io_put(struct vdrep_io *io)
+{
+	struct vdrep_volume *vol = io->vol;
+	struct bio *orig = io->orig;
+	unsigned int i;
+
+	if (!atomic_dec_and_test(&io->remaining))
+		return;
+
+	if (io->buckets)
+		vdrep_buckets_add(vol->write_buckets, io->first_chunk,
+				  io->last_chunk, -1);
+	rcu_read_lock();
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		struct vdrep_assoc *a;
+
+		if (!(io->refs & BIT(i)))
+			continue;
+		/* Kept in slots[] until its last reference is dropped. */
+		a = READ_ONCE(vol->slots[i]);
+		vdrep_assoc_put_ref(a, !!(io->gens & BIT(i)));
+	}
+	rcu_read_unlock();
+
+	orig->bi_status = io->status;
+	bio_end_io_acct(orig, io->start_time);
+	bio_put(&io->clone);
+	bio_endio(orig);
+	percpu_ref_put(&vol->inflight);
+}
+
+/* The source clone (or its stand-in on a redirected target). */
+static void vdrep_primary_endio(struct bio *clone)
+{
+	struct vdrep_io *io = container_of(clone, struct vdrep_io, clone);
+	struct vdrep_volume *vol = io->vol;
+
+	io->status = clone->bi_status;
+	if (clone->bi_status && bio_op(clone) == REQ_OP_READ &&
+	    clone->bi_bdev == vol->source.bdev) {
+		/* Retried on a mirror by a worker (it sleeps). */
+		llist_add((struct llist_node *)&clone->bi_private,
+			  &vol->read_retries);
+		queue_work(vdrep_wq, &vol->read_retry_work);
+		return;
+	}
+	vdrep_io_put(io);
+}
+
+static void vdrep_target_endio(struct bio *clone)
+{
+	struct vdrep_target_io *tio = container_of(clone, struct vdrep_target_io, clone);
+	struct vdrep_io *io = tio->parent;
+	struct vdrep_assoc *a = tio->assoc;
+
+	if (clone->bi_status) {
+		/* The target misses this write: it must be copied again. */
+		if (bio_sectors(clone))
+			vdrep_chunkmap_set_range(&a->dirty, io->first_chunk,
+						 io->last_chunk);
+		vdrep_assoc_fault(a, &a->target_write_errors);
+	}
+	bio_put(clone);
+	vdrep_io_put(io);
+}
+
+/* ------------------------------------------------------ source read retry */
+
+static struct vdrep_assoc *vdrep_find_synchronized(struct vdrep_volume *vol,
+						   u64 first, u64 last, unsigned int *gen)
+{
+	struct vdrep_assoc *found = NULL;
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < VDREP_MAX_ASSOCS && !found; i++) {
+		struct vdrep_assoc *a = rcu_dereference(vol->assocs[i]);
+		unsigned long flags;
+
+		if (!a)
+			continue;
+		spin_lock_irqsave(&a->lock, flags);
+		if (a->phase == VDREP_PH_SYNCHRONIZED &&
+		    !vdrep_chunkmap_any(&a->dirty, first, last) &&
+		    !vdrep_chunkmap_any(&a->async_dirty, first, last)) {
+			*gen = smp_load_acquire(&a->io_gen) & 1;
+			atomic_inc(&a->io_refs[*gen]);
+			found = a;
+		}
+		spin_unlock_irqrestore(&a->lock, flags);
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+void vdrep_read_retry_work(struct work_struct *work)
+{
+	struct vdrep_volume *vol = container_of(work, struct vdrep_volume,
+						read_retry_work);
+	struct llist_node *node = llist_del_all(&vol->read_retries);
+
+	while (node) {
+		struct bio *clone = container_of((void *)node, struct bio, bi_private);
+		struct vdrep_io *io = container_of(clone, struct vdrep_io, clone);
+		struct vdrep_assoc *a;
+		unsigned int gen;
+
+		node = node->next;
+		a = vdrep_find_synchronized(vol, io->first_chunk, io->last_chunk, &gen);
+		if (a) {
+			struct bio *retry = bio_alloc_clone(a->target.bdev, io->orig,
+							    GFP_NOIO, &vol->target_bioset);
+
+			atomic64_inc(&a->source_read_errors);
+			io->status = submit_bio_wait(retry);
+			bio_put(retry);
+			if (!io->status)
+				pr_warn_ratelimited("%s: source read error at sector %llu, read from mirror %s instead\n",
+						    vol->disk->disk_name,
+						    (u64)io->orig->bi_iter.bi_sector,
+						    a->name);
+			vdrep_assoc_put_ref(a, gen);
+		}
+		vdrep_io_put(io);
+	}
+}
+
+/* ------------------------------------------------------------ async queue */
+
+static bool vdrep_async_overlaps(struct vdrep_assoc *a, struct vdrep_async_item *item)
+{
+	return !item->flush &&
+	       vdrep_buckets_busy(a->async_buckets, item->first_chunk, item->last_chunk);
+}
+
+static void vdrep_async_endio(struct bio *bio)
+{
+	struct vdrep_async_item *item = bio->bi_private;
+	struct vdrep_assoc *a = item->assoc;
+	struct bio_vec *bv;
+	struct bvec_iter_all iter;
+	unsigned long flags;
+
+	if (bio->bi_status) {
+		vdrep_chunkmap_set_range(&a->dirty, item->first_chunk,
+					 item->last_chunk);
+		vdrep_assoc_fault(a, &a->target_write_errors);
+	}
+	bio_for_each_segment_all(bv, bio, iter)
+		__free_page(bv->bv_page);
+	bio_put(bio);
+
+	vdrep_buckets_add(a->async_buckets, item->first_chunk, item->last_chunk, -1);
+	spin_lock_irqsave(&a->async_lock, flags);
+	a->bytes_behind -= item->bytes;
+	spin_unlock_irqrestore(&a->async_lock, flags);
+	kfree(item);
+	rcu_read_lock();
+	if (atomic_dec_and_test(&a->async_inflight))
+		wake_up_all(&a->async_wait);
+	rcu_read_unlock();
+	/* The worker clears async_dirty once everything landed. */
+	queue_work(vdrep_wq, &a->async_work);
+}
+
+/* Everything queued before this call has reached the target. */
+void vdrep_async_wait_empty(struct vdrep_assoc *a)
+{
+	wait_event(a->async_wait, ({
+		unsigned long flags;
+		bool empty;
+
+		spin_lock_irqsave(&a->async_lock, flags);
+		empty = !a->bytes_behind && list_empty(&a->async_queue);
+		spin_unlock_irqrestore(&a->async_lock, flags);
+		empty && !atomic_read(&a->async_inflight);
+	}));
+}
+
+/*
+ * Issues queued items in order. A flush waits for every earlier write to
+ * complete; a write overlapping one in flight waits for it, so the target
+ * applies writes to a chunk in the order the volume saw them.
+ */
+void vdrep_async_work(struct work_struct *work)
+{
+	struct vdrep_assoc *a = container_of(work, struct vdrep_assoc, async_work);
+	struct vdrep_async_item *item;
+	unsigned long flags;
+
+	for (;;) {
+		spin_lock_irqsave(&a->async_lock, flags);
+		item = list_first_entry_or_null(&a->async_queue,
+						struct vdrep_async_item, list);
+		if (item)
+			list_del(&item->list);
+		else if (!a->bytes_behind)
+			vdrep_chunkmap_clear_all(&a->async_dirty);
+		spin_unlock_irqrestore(&a->async_lock, flags);
+		if (!item)
+			break;
+
+		if (item->flush) {
+			wait_event(a->async_wait, !atomic_read(&a->async_inflight));
+			if (blkdev_issue_flush(a->target.bdev))
+				vdrep_assoc_fault(a, &a->target_write_errors);
+			kfree(item);
+			wake_up_all(&a->async_wait);
+			continue;
+		}
+		if (vdrep_async_overlaps(a, item))
+			wait_event(a->async_wait, !atomic_read(&a->async_inflight));
+		vdrep_buckets_add(a->async_buckets, item->first_chunk,
+				  item->last_chunk, 1);
+		atomic_inc(&a->async_inflight);
+		submit_bio(item->bio);
+	}
+	if (!atomic_read(&a->async_inflight))
+		wake_up_all(&a->async_wait);
+}
+
+/*
+ * Copy @bio's data into pages of our own and queue it for @a's target.
+ * False if it cannot (backlog over the bound, no memory, a request with no
+ * data): the caller falls back to tracking.
+ */
+static bool vdrep_async_queue(struct vdrep_assoc *a, struct bio *bio,
+			      u64 first, u64 last)
+{
+	const gfp_t gfp = GFP_NOIO | __GFP_NORETRY | __GFP_NOWARN;
+	struct vdrep_volume *vol = a->vol;
+	struct vdrep_async_item *item, *flush = NULL;
+	unsigned int bytes = bio->bi_iter.bi_size, nr_pages, i;
+	struct bio *copy = NULL;
+	unsigned long flags;
+
+	if (bio->bi_opf & REQ_PREFLUSH) {
+		flush = kzalloc(sizeof(*flush), gfp);
+		if (!flush)
+			return false;
+		flush->flush = true;
+		flush->assoc = a;
+	}
+	if (!bytes) {
+		item = NULL;
+		goto queue;
+	}
+	if (bio_op(bio) != REQ_OP_WRITE)
+		goto fail;	/* discard, write-zeroes: copied by resync */
+
+	spin_lock_irqsave(&a->async_lock, flags);
+	if (a->bytes_behind + bytes > a->backlog_limit) {
+		spin_unlock_irqrestore(&a->async_lock, flags);
+		goto fail;
+	}
+	spin_unlock_irqrestore(&a->async_lock, flags);
+
+	item = kzalloc(sizeof(*item), gfp);
+	if (!item)
+		goto fail;
+	nr_pages = DIV_ROUND_UP(bytes, PAGE_SIZE);
+	if (nr_pages > BIO_MAX_VECS)
+		goto fail_item;
+	copy = bio_alloc_bioset(a->target.bdev, nr_pages,
+				REQ_OP_WRITE | (bio->bi_opf & (REQ_FUA | REQ_SYNC)),
+				gfp, &vol->target_bioset);
+	if (!copy)
+		goto fail_item;
+	for (i = 0; i < nr_pages; i++) {
+		struct page *page = alloc_page(gfp);
+		unsigned int len = min_t(unsigned int, PAGE_SIZE, bytes - i * PAGE_SIZE);
+
+		if (!page || !bio_add_page(copy, page, len, 0)) {
+			if (page)
+				__free_page(page);
+			goto fail_pages;
+		}
+	}
+	copy->bi_iter.bi_sector = bio->bi_iter.bi_sector;
+	bio_copy_data(copy, bio);
+	copy->bi_end_io = vdrep_async_endio;
+	copy->bi_private = item;
+	item->assoc = a;
+	item->bio = copy;
+	item->bytes = bytes;
+	item->first_chunk = first;
+	item->last_chunk = last;
+
+queue:
+	spin_lock_irqsave(&a->async_lock, flags);
+	if (item && a->bytes_behind + bytes > a->backlog_limit) {
+		spin_unlock_irqrestore(&a->async_lock, flags);
+		goto fail_pages;
+	}
+	if (flush)
+		list_add_tail(&flush->list, &a->async_queue);
+	if (item) {
+		/* Marked before the source write is issued (invariant 2). */
+		vdrep_chunkmap_set_range(&a->async_dirty, first, last);
+		a->bytes_behind += bytes;
+		list_add_tail(&item->list, &a->async_queue);
+	}
+	spin_unlock_irqrestore(&a->async_lock, flags);
+	queue_work(vdrep_wq, &a->async_work);
+	return true;
+
+fail_pages:
+	if (copy) {
+		struct bio_vec *bv;
+		struct bvec_iter_all iter;
+
+		bio_for_each_segment_all(bv, copy, iter)
+			__free_page(bv->bv_page);
+		bio_put(copy);
+	}
+fail_item:
+	kfree(item);
+fail:
+	kfree(flush);
+	return false;
+}
+
+/* The backlog overflowed: track and let the copy engine catch up. */
+static void vdrep_async_overflow(struct vdrep_assoc *a)
+{
+	unsigned long flags;
+	bool kick = false;
+
+	spin_lock_irqsave(&a->lock, flags);
+	if (a->phase == VDREP_PH_SYNCHRONIZED && a->io_mode == VDREP_IO_ASYNC) {
+		WRITE_ONCE(a->io_mode, VDREP_IO_TRACK);
+		vdrep_assoc_set_phase_locked(a, VDREP_PH_PENDING);
+		kick = true;
+	}
+	spin_unlock_irqrestore(&a->lock, flags);
+	if (kick) {
+		queue_work(vdrep_wq, &a->event_work);
+		vdrep_copy_kick(a);
+	}
+}
+
+/* ------------------------------------------------------------- submission */
+
+/* Write zeroes to a target that has no write-zeroes command: zero pages. */
+static void vdrep_target_zeroes(struct vdrep_assoc *a, struct vdrep_io *io,
+				struct bio *bio)
+{
+	sector_t sector = bio->bi_iter.bi_sector;
+	sector_t left = bio_sectors(bio);
+
+	while (left) {
+		unsigned int vecs = min_t(sector_t, BIO_MAX_VECS,
+					  DIV_ROUND_UP(left, PAGE_SECTORS));
+		struct vdrep_target_io *tio;
+		struct bio *zb;
+
+		zb = bio_alloc_bioset(a->target.bdev, vecs, REQ_OP_WRITE,
+				      GFP_NOIO, &a->vol->target_bioset);
+		zb->bi_iter.bi_sector = sector;
+		while (left && zb->bi_vcnt < vecs) {
+			unsigned int len = min_t(sector_t, left, PAGE_SECTORS) << SECTOR_SHIFT;
+
+			__bio_add_page(zb, ZERO_PAGE(0), len, 0);
+			sector += len >> SECTOR_SHIFT;
+			left -= len >> SECTOR_SHIFT;
+		}
+		tio = container_of(zb, struct vdrep_target_io, clone);
+		tio->assoc = a;
+		tio->parent = io;
+		zb->bi_end_io = vdrep_target_endio;
+		atomic_inc(&io->remaining);
+		submit_bio_noacct(zb);
+	}
+}
+
+static void vdrep_target_clone(struct vdrep_assoc *a, struct vdrep_io *io,
+			       struct bio *bio)
+{
+	struct block_device *target = a->target.bdev;
+	struct vdrep_target_io *tio;
+	struct bio *clone;
+
+	switch (bio_op(bio)) {
+	case REQ_OP_DISCARD:
+	case REQ_OP_SECURE_ERASE:
+		/* Discarded data is undefined: nothing to keep equal. */
+		if (!bdev_max_discard_sectors(target))
+			return;
+		break;
+	case REQ_OP_WRITE_ZEROES:
+		if (!bdev_write_zeroes_sectors(target)) {
+			vdrep_target_zeroes(a, io, bio);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	clone = bio_alloc_clone(target, bio, GFP_NOIO, &a->vol->target_bioset);
+	tio = container_of(clone, struct vdrep_target_io, clone);
+	tio->assoc = a;
+	tio->parent = io;
+	clone->bi_end_io = vdrep_target_endio;
+	atomic_inc(&io->remaining);
+	submit_bio_noacct(clone);
+}
+
+void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio)
+{
+	struct vdrep_assoc *assocs[VDREP_MAX_ASSOCS];
+	enum vdrep_io_mode modes[VDREP_MAX_ASSOCS];
+	struct block_device *primary = vol->source.bdev;
+	bool write = op_is_write(bio_op(bio));
+	bool has_data = bio_sectors(bio) > 0;
+	struct vdrep_assoc *redirect;
+	unsigned int n = 0, i;
+	u64 first = 0, last = 0;
+	struct vdrep_io *io;
+	struct bio *clone;
+	u16 refs = 0, gens = 0;
+
+	if (has_data) {
+		first = bio->bi_iter.bi_sector >> vol->chunk_shift;
+		last = (bio_end_sector(bio) - 1) >> vol->chunk_shift;
+	}
+	if (write && has_data) {
+		vdrep_buckets_add(vol->write_buckets, first, last, 1);
+		/* Pairs with the barrier in vdrep_copy_try_lock(). */
+		smp_mb__after_atomic();
+		if (atomic_read(&vol->copies_active) &&
+		    vdrep_copy_conflict(vol, first, last, bio)) {
+			/* Parked: resubmitted when the copy of the chunk ends. */
+			vdrep_buckets_add(vol->write_buckets, first, last, -1);
+			return;
+		}
+	}
+	if (READ_ONCE(vol->last_io) != jiffies)
+		WRITE_ONCE(vol->last_io, jiffies);
+
+	rcu_read_lock();
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		struct vdrep_assoc *a = rcu_dereference(vol->assocs[i]);
+		unsigned int gen;
+
+		if (!a)
+			continue;
+		gen = smp_load_acquire(&a->io_gen) & 1;
+		atomic_inc(&a->io_refs[gen]);
+		refs |= BIT(i);
+		if (gen)
+			gens |= BIT(i);
+		assocs[n] = a;
+		modes[n] = READ_ONCE(a->io_mode);
+		n++;
+	}
+	redirect = rcu_dereference(vol->redirect);
+	rcu_read_unlock();
+
+	if (redirect) {
+		enum vdrep_io_mode mode = READ_ONCE(redirect->io_mode);
+
+		if (mode == VDREP_IO_REVERSE)
+			primary = redirect->target.bdev;
+		else if (!write && has_data &&
+			 vdrep_chunkmap_any(&redirect->dirty, first, last))
+			primary = redirect->target.bdev;	/* not restored yet */
+	}
+
+	clone = bio_alloc_clone(primary, bio, GFP_NOIO, &vol->bioset);
+	io = container_of(clone, struct vdrep_io, clone);
+	io->vol = vol;
+	io->orig = bio;
+	io->status = BLK_STS_OK;
+	io->refs = refs;
+	io->gens = gens;
+	io->buckets = write && has_data;
+	io->first_chunk = first;
+	io->last_chunk = last;
+	atomic_set(&io->remaining, 2);		/* the primary clone + submission */
+	io->start_time = bio_start_io_acct(bio);
+	clone->bi_end_io = vdrep_primary_endio;
+	percpu_ref_get(&vol->inflight);
+
+	if (write) {
+		for (i = 0; i < n; i++) {
+			struct vdrep_assoc *a = assocs[i];
+
+			switch (modes[i]) {
+			case VDREP_IO_TRACK:
+			case VDREP_IO_REVERSE:
+				if (has_data)
+					vdrep_chunkmap_set_range(&a->dirty, first, last);
+				break;
+			case VDREP_IO_SYNC:
+				vdrep_target_clone(a, io, bio);
+				break;
+			case VDREP_IO_ASYNC:
+				if (!vdrep_async_queue(a, bio, first, last)) {
+					if (has_data)
+						vdrep_chunkmap_set_range(&a->dirty, first, last);
+					vdrep_async_overflow(a);
+				}
+				break;
+			}
+		}
+	}
+	submit_bio_noacct(clone);
+	vdrep_io_put(io);
+}
