@@ -583,6 +583,19 @@ wait_for_line()
 	return 1
 }
 
+# eventually CMD...: CMD succeeds now or within a bounded number of retries
+# (for output another process is about to write; not a timing check).
+eventually()
+{
+	local i
+
+	for ((i = 0; i < 300; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
 # ----------------------------------------------------------------- mirrors
 #
 # An association is named VOLUME/NAME, as vdrepctl names it. Its values come
