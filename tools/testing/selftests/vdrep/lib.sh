@@ -777,9 +777,10 @@ mirror_state()
 }
 
 # expect_refused DESCRIPTION ERRNO_TEXT EXTACK_REGEX CMD...: like
-# expect_fail_cmd, but the extack part is an extended regular expression
-# matched case-insensitively against "vdrepctl: MESSAGE: STRERROR" (or
-# vdrep_nl's line), and the extack must not be empty.
+# expect_fail_cmd, but ERRNO_TEXT may list alternatives ("A|B"), the extack
+# part is an extended regular expression matched case-insensitively against
+# "vdrepctl: MESSAGE: STRERROR" (or vdrep_nl's line), the extack must not
+# be empty, and the state compared is mirror_state's.
 expect_refused()
 {
 	local desc=$1 errtext=$2 re=$3 out before after rc fail=0 line
@@ -794,14 +795,15 @@ expect_refused()
 		diag "exit status $rc, expected 1"
 		fail=1
 	fi
-	line=$(grep -F -- ": $errtext" "$out" | tail -n1)
+	line=$(grep -E -- ": ($errtext)\$" "$out" | tail -n1)
 	if [ -z "$line" ]; then
 		diag "no '$errtext' in the output"
 		fail=1
 	elif ! grep -qiE -- "$re" <<<"$line"; then
 		diag "the message does not match /$re/"
 		fail=1
-	elif grep -qE -- ": (assoc[ -][a-z]+|[a-z-]+ failed): $errtext\$" <<<"$line"; then
+	elif grep -qE -- "^[a-z_]+: (assoc [a-z]+|[a-z-]+ failed|[a-z ]+: attribute [0-9]+ missing): ($errtext)\$" \
+		<<<"$line"; then
 		diag "no extack message"
 		fail=1
 	fi
