@@ -596,6 +596,31 @@ eventually()
 	"$@"
 }
 
+# bounded TENTHS CMD...: run CMD (a command or function) in the background
+# and wait at most TENTHS tenths of a second for it; then print its output
+# and return its status, or return 124 and leave it running. For commands
+# that may sleep uninterruptibly (I/O to a suspended device-mapper target),
+# which timeout(1) could not end: the caller can then let the I/O go.
+bounded()
+{
+	local tenths=$1 f i
+
+	shift
+	f=$(mktemp "$tmpdir/bounded.XXXXXX") || return 1
+	# Nothing of it on our stdout: a $(bounded ...) must not wait for it.
+	("$@" >"$f.out" 2>&1; echo $? >"$f.rc") </dev/null >/dev/null 2>&1 &
+	track_pids+=("$!")
+	for ((i = 0; i < tenths; i++)); do
+		if [ -s "$f.rc" ]; then
+			cat "$f.out"
+			return "$(cat "$f.rc")"
+		fi
+		sleep 0.1
+	done
+	diag "still running after $((tenths / 10)) s: $*"
+	return 124
+}
+
 # ----------------------------------------------------------------- mirrors
 #
 # An association is named VOLUME/NAME, as vdrepctl names it. Its values come

@@ -290,12 +290,17 @@ check "create async w3/p on /dev/mapper/m08p --backlog 1M, synchronized" \
 	eval 'assoc_create w3/p /dev/mapper/m08p --mode async --backlog 1M &&
 		assoc_wait_idle w3/p'
 
-# The target holds every write; 2 MiB more than the 1 MiB backlog.
+# The target holds every write; 2 MiB more than the 1 MiB backlog. (A
+# writer that waited for the target would sleep uninterruptibly: bounded
+# gives up on it after 30 s and the target is let go.)
 make_pending()
 {
 	dmsetup suspend m08p || return 1
-	timeout 60 dd if=/dev/urandom of="$vol3" bs="$CS" seek=0 count=32 oflag=direct \
-		iflag=fullblock status=none || return 1
+	if ! bounded 300 dd if=/dev/urandom of="$vol3" bs="$CS" seek=0 count=32 oflag=direct \
+		iflag=fullblock status=none; then
+		dmsetup resume m08p
+		return 1
+	fi
 	assoc_wait_for w3/p progress-status pending
 }
 
@@ -309,8 +314,8 @@ held_op()
 	"$VDREPCTL" assoc "$op" w3/p >"$tmpdir/held.out" 2>&1 &
 	pid=$!
 	for ((i = 0; i < 300; i++)); do
-		v=$(timeout 5 "$VDREPCTL" -j assoc show w3/p |
-			jq -r '.[0] | .["requested-copy-state"] + " " + .["copy-state"]') || break
+		v=$(bounded 50 assoc_get w3/p requested-copy-state copy-state) || break
+		v=$(paste -sd' ' <<<"$v")
 		case " $v " in
 		*" $state "*) break ;;
 		esac
