@@ -94,7 +94,8 @@ static void vdrep_primary_endio(struct bio *clone)
 	struct vdrep_io *io = container_of(clone, struct vdrep_io, clone);
 	struct vdrep_volume *vol = io->vol;
 
-	io->status = clone->bi_status;
+	if (clone->bi_status)
+		WRITE_ONCE(io->status, clone->bi_status);
 	if (clone->bi_status && bio_op(clone) == REQ_OP_READ &&
 	    clone->bi_bdev == vol->source.bdev) {
 		/* Retried on a mirror by a worker (it sleeps). */
@@ -112,7 +113,18 @@ static void vdrep_target_endio(struct bio *clone)
 	struct vdrep_io *io = tio->parent;
 	struct vdrep_assoc *a = tio->assoc;
 
-	if (clone->bi_status) {
+	if (clone->bi_status == BLK_STS_NOTSUPP &&
+	    (bio_op(clone) == REQ_OP_WRITE_ZEROES || bio_op(clone) == REQ_OP_DISCARD ||
+	     bio_op(clone) == REQ_OP_SECURE_ERASE)) {
+		/*
+		 * The target cannot do it after all (a loop file without
+		 * zero-range, say). Discarded data is undefined anyway; for
+		 * write-zeroes the writer is told, and blkdev_issue_zeroout()
+		 * falls back to writing zeroes, which are mirrored.
+		 */
+		if (bio_op(clone) == REQ_OP_WRITE_ZEROES)
+			WRITE_ONCE(io->status, BLK_STS_NOTSUPP);
+	} else if (clone->bi_status) {
 		/* The target misses this write: it must be copied again. */
 		if (bio_sectors(clone))
 			vdrep_chunkmap_set_range(&a->dirty, io->first_chunk,
