@@ -40,8 +40,7 @@ refused()
 	local assoc=$1 op=$2 label=$3 out=$tmpdir/refused.out before after rc fail=0
 	local cs ps msg norm
 
-	cs=$(assoc_get "$assoc" copy-state)
-	ps=$(assoc_get "$assoc" progress-status)
+	{ read -r cs; read -r ps; } < <(assoc_get "$assoc" copy-state progress-status)
 	before=$(mirror_state)
 	"$VDREPCTL" assoc "$op" "$assoc" >"$out" 2>&1
 	rc=$?
