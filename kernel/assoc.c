@@ -66,7 +66,8 @@ void vdrep_assoc_set_phase_locked(struct vdrep_assoc *a, enum vdrep_phase phase)
 		a->sync_time = ktime_get_real_ns();
 	a->phase = phase;
 	vdrep_phase_report(a->phase, a->prev_phase, &to);
-	if (to.copy_state == a->requested)
+	/* Reached, or ended by a fault: no operation is running any more. */
+	if (to.copy_state == a->requested || phase == VDREP_PH_BROKEN)
 		a->requested = VDREP_COPY_STATE_NOT_APPLICABLE;
 }
 

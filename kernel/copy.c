@@ -263,8 +263,12 @@ static unsigned int vdrep_copy_allowed(struct vdrep_assoc *a, unsigned long *del
 			a->copy_window_start = now;
 			a->copy_window_bytes = 0;
 		}
-		/* Jobs in flight count against the window too. */
-		over = a->copy_window_bytes +
+		/*
+		 * Jobs in flight count against the window too; a window always
+		 * gets one chunk, so a limit below the chunk size still copies.
+		 */
+		over = (a->copy_window_bytes || a->copy_jobs_busy) &&
+		       a->copy_window_bytes +
 		       (u64)(a->copy_jobs_busy + 1) * a->vol->chunk_size > rate_limit;
 		spin_unlock_irqrestore(&a->copy_lock, flags);
 		if (over) {
@@ -306,6 +310,7 @@ static void vdrep_copy_deactivate(struct vdrep_assoc *a)
 		WRITE_ONCE(a->copy_active, false);
 		atomic_dec(&a->vol->copies_active);
 	}
+	a->copy_rate = 0;
 	parked = a->parked;
 	bio_list_init(&a->parked);
 	spin_unlock_irqrestore(&a->copy_lock, flags);
@@ -345,7 +350,14 @@ static bool vdrep_copy_finish(struct vdrep_assoc *a)
 	}
 
 	spin_lock_irqsave(&a->lock, flags);
-	if (a->phase == phase && a->copy_running) {
+	/* A write tracked since the check above means: go on copying. */
+	if (READ_ONCE(a->io_mode) == VDREP_IO_TRACK && a->phase != VDREP_PH_BROKEN) {
+		spin_unlock_irqrestore(&a->lock, flags);
+		if (vdrep_assoc_async(a))
+			vdrep_async_wait_empty(a);
+		return false;
+	}
+	if (a->phase == phase && a->copy_running && !vdrep_chunkmap_weight(&a->dirty)) {
 		a->copy_running = false;
 		vdrep_assoc_set_phase_locked(a, VDREP_PH_SYNCHRONIZED);
 	}

@@ -290,104 +290,137 @@ void vdrep_async_work(struct work_struct *work)
 		wake_up_all(&a->async_wait);
 }
 
+static void vdrep_async_item_free(struct vdrep_async_item *item)
+{
+	struct bio_vec *bv;
+	struct bvec_iter_all iter;
+
+	if (item->bio) {
+		bio_for_each_segment_all(bv, item->bio, iter)
+			__free_page(bv->bv_page);
+		bio_put(item->bio);
+	}
+	kfree(item);
+}
+
+/* Copy @dst's size of data from @src, at *@src_iter (which advances). */
+static void vdrep_bio_copy_from(struct bio *dst, struct bio *src,
+				struct bvec_iter *src_iter)
+{
+	struct bvec_iter dst_iter = dst->bi_iter;
+
+	while (src_iter->bi_size && dst_iter.bi_size) {
+		struct bio_vec s = bio_iter_iovec(src, *src_iter);
+		struct bio_vec d = bio_iter_iovec(dst, dst_iter);
+		unsigned int len = min(s.bv_len, d.bv_len);
+
+		memcpy_page(d.bv_page, d.bv_offset, s.bv_page, s.bv_offset, len);
+		bio_advance_iter_single(src, src_iter, len);
+		bio_advance_iter_single(dst, &dst_iter, len);
+	}
+}
+
 /*
- * Copy @bio's data into pages of our own and queue it for @a's target.
- * False if it cannot (backlog over the bound, no memory, a request with no
- * data): the caller falls back to tracking.
+ * One queued target write: the next at most BIO_MAX_VECS pages of @bio's
+ * data, from *@src on (which it advances), copied into pages of our own.
+ */
+static struct vdrep_async_item *vdrep_async_item_copy(struct vdrep_assoc *a,
+						      struct bio *bio,
+						      struct bvec_iter *src)
+{
+	const gfp_t gfp = GFP_NOIO | __GFP_NORETRY | __GFP_NOWARN;
+	struct vdrep_volume *vol = a->vol;
+	unsigned int bytes = min_t(unsigned int, src->bi_size, BIO_MAX_VECS * PAGE_SIZE);
+	unsigned int nr_pages = DIV_ROUND_UP(bytes, PAGE_SIZE), i;
+	struct vdrep_async_item *item;
+	struct bio *copy;
+
+	item = kzalloc(sizeof(*item), gfp);
+	if (!item)
+		return NULL;
+	copy = bio_alloc_bioset(a->target.bdev, nr_pages,
+				REQ_OP_WRITE | (bio->bi_opf & (REQ_FUA | REQ_SYNC)),
+				gfp, &vol->target_bioset);
+	if (!copy) {
+		kfree(item);
+		return NULL;
+	}
+	item->bio = copy;
+	for (i = 0; i < nr_pages; i++) {
+		struct page *page = alloc_page(gfp);
+		unsigned int len = min_t(unsigned int, PAGE_SIZE, bytes - i * PAGE_SIZE);
+
+		if (!page) {
+			vdrep_async_item_free(item);
+			return NULL;
+		}
+		__bio_add_page(copy, page, len, 0);
+	}
+	copy->bi_iter.bi_sector = src->bi_sector;
+	vdrep_bio_copy_from(copy, bio, src);
+	copy->bi_end_io = vdrep_async_endio;
+	copy->bi_private = item;
+	item->assoc = a;
+	item->bytes = bytes;
+	item->first_chunk = copy->bi_iter.bi_sector >> vol->chunk_shift;
+	item->last_chunk = (bio_end_sector(copy) - 1) >> vol->chunk_shift;
+	return item;
+}
+
+/*
+ * Copy @bio's data into pages of our own and queue it for @a's target,
+ * all of it or nothing. False if it cannot (backlog over the bound, no
+ * memory, discard or write-zeroes, which resync copies): the caller falls
+ * back to tracking.
  */
 static bool vdrep_async_queue(struct vdrep_assoc *a, struct bio *bio,
 			      u64 first, u64 last)
 {
 	const gfp_t gfp = GFP_NOIO | __GFP_NORETRY | __GFP_NOWARN;
-	struct vdrep_volume *vol = a->vol;
-	struct vdrep_async_item *item, *flush = NULL;
-	unsigned int bytes = bio->bi_iter.bi_size, nr_pages, i;
-	struct bio *copy = NULL;
+	unsigned int bytes = bio->bi_iter.bi_size;
+	struct vdrep_async_item *item, *next;
+	struct bvec_iter src = bio->bi_iter;
 	unsigned long flags;
+	LIST_HEAD(items);
+
+	if (bytes && bio_op(bio) != REQ_OP_WRITE)
+		return false;
+	if (READ_ONCE(a->bytes_behind) + bytes > READ_ONCE(a->backlog_limit))
+		return false;	/* a hint; checked again under the lock */
 
 	if (bio->bi_opf & REQ_PREFLUSH) {
-		flush = kzalloc(sizeof(*flush), gfp);
-		if (!flush)
+		item = kzalloc(sizeof(*item), gfp);
+		if (!item)
 			return false;
-		flush->flush = true;
-		flush->assoc = a;
+		item->flush = true;
+		item->assoc = a;
+		list_add_tail(&item->list, &items);
 	}
-	if (!bytes) {
-		item = NULL;
-		goto queue;
+	while (src.bi_size) {
+		item = vdrep_async_item_copy(a, bio, &src);
+		if (!item)
+			goto fail;
+		list_add_tail(&item->list, &items);
 	}
-	if (bio_op(bio) != REQ_OP_WRITE)
-		goto fail;	/* discard, write-zeroes: copied by resync */
 
 	spin_lock_irqsave(&a->async_lock, flags);
 	if (a->bytes_behind + bytes > a->backlog_limit) {
 		spin_unlock_irqrestore(&a->async_lock, flags);
 		goto fail;
 	}
-	spin_unlock_irqrestore(&a->async_lock, flags);
-
-	item = kzalloc(sizeof(*item), gfp);
-	if (!item)
-		goto fail;
-	nr_pages = DIV_ROUND_UP(bytes, PAGE_SIZE);
-	if (nr_pages > BIO_MAX_VECS)
-		goto fail_item;
-	copy = bio_alloc_bioset(a->target.bdev, nr_pages,
-				REQ_OP_WRITE | (bio->bi_opf & (REQ_FUA | REQ_SYNC)),
-				gfp, &vol->target_bioset);
-	if (!copy)
-		goto fail_item;
-	for (i = 0; i < nr_pages; i++) {
-		struct page *page = alloc_page(gfp);
-		unsigned int len = min_t(unsigned int, PAGE_SIZE, bytes - i * PAGE_SIZE);
-
-		if (!page || !bio_add_page(copy, page, len, 0)) {
-			if (page)
-				__free_page(page);
-			goto fail_pages;
-		}
-	}
-	copy->bi_iter.bi_sector = bio->bi_iter.bi_sector;
-	bio_copy_data(copy, bio);
-	copy->bi_end_io = vdrep_async_endio;
-	copy->bi_private = item;
-	item->assoc = a;
-	item->bio = copy;
-	item->bytes = bytes;
-	item->first_chunk = first;
-	item->last_chunk = last;
-
-queue:
-	spin_lock_irqsave(&a->async_lock, flags);
-	if (item && a->bytes_behind + bytes > a->backlog_limit) {
-		spin_unlock_irqrestore(&a->async_lock, flags);
-		goto fail_pages;
-	}
-	if (flush)
-		list_add_tail(&flush->list, &a->async_queue);
-	if (item) {
+	if (bytes) {
 		/* Marked before the source write is issued (invariant 2). */
 		vdrep_chunkmap_set_range(&a->async_dirty, first, last);
 		a->bytes_behind += bytes;
-		list_add_tail(&item->list, &a->async_queue);
 	}
+	list_splice_tail(&items, &a->async_queue);
 	spin_unlock_irqrestore(&a->async_lock, flags);
 	queue_work(vdrep_wq, &a->async_work);
 	return true;
 
-fail_pages:
-	if (copy) {
-		struct bio_vec *bv;
-		struct bvec_iter_all iter;
-
-		bio_for_each_segment_all(bv, copy, iter)
-			__free_page(bv->bv_page);
-		bio_put(copy);
-	}
-fail_item:
-	kfree(item);
 fail:
-	kfree(flush);
+	list_for_each_entry_safe(item, next, &items, list)
+		vdrep_async_item_free(item);
 	return false;
 }
 
@@ -397,17 +430,23 @@ static void vdrep_async_overflow(struct vdrep_assoc *a)
 	unsigned long flags;
 	bool kick = false;
 
+	bool announce = false;
+
 	spin_lock_irqsave(&a->lock, flags);
-	if (a->phase == VDREP_PH_SYNCHRONIZED && a->io_mode == VDREP_IO_ASYNC) {
+	if (a->io_mode == VDREP_IO_ASYNC) {
 		WRITE_ONCE(a->io_mode, VDREP_IO_TRACK);
-		vdrep_assoc_set_phase_locked(a, VDREP_PH_PENDING);
 		kick = true;
+		/* Else the copy engine is finishing: it sees the mode and goes on. */
+		if (a->phase == VDREP_PH_SYNCHRONIZED) {
+			vdrep_assoc_set_phase_locked(a, VDREP_PH_PENDING);
+			announce = true;
+		}
 	}
 	spin_unlock_irqrestore(&a->lock, flags);
-	if (kick) {
+	if (announce)
 		queue_work(vdrep_wq, &a->event_work);
+	if (kick)
 		vdrep_copy_kick(a);
-	}
 }
 
 /* ------------------------------------------------------------- submission */

@@ -649,6 +649,11 @@ static int vdrep_assoc_detach(struct vdrep_assoc *a, struct netlink_ext_ack *ext
 	spin_lock_irqsave(&a->lock, flags);
 	msg = vdrep_mirror_op_check(VDREP_OPERATION_DETACH, a->phase, &err);
 	spin_unlock_irqrestore(&a->lock, flags);
+	/* A restore that broke still serves unrestored chunks from the target. */
+	if (!msg && rcu_access_pointer(a->vol->redirect) == a) {
+		msg = "the volume still reads chunks not yet restored from this target: resync to finish the restore first";
+		err = -EBUSY;
+	}
 	if (msg) {
 		vdrep_extack(extack, NULL, msg);
 		return err;

@@ -81,6 +81,14 @@ static int vdrep_fell_behind(struct vdrep_assoc *a, struct netlink_ext_ack *exta
 	return -EAGAIN;
 }
 
+/* The target failed while the operation quiesced it. */
+static int vdrep_broke(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
+{
+	vdrep_assoc_announce(a);
+	NL_SET_ERR_MSG(extack, "the target failed during the operation: the association is broken");
+	return -EIO;
+}
+
 /* Start copying toward the target: activate, resync, resume. */
 static void vdrep_start_resync(struct vdrep_assoc *a, enum vdrep_phase phase)
 {
@@ -106,6 +114,8 @@ static int vdrep_op_split(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
 
 	vdrep_assoc_set_phase(a, VDREP_PH_QUIESCING);
 	vdrep_quiesce(a);
+	if (vdrep_assoc_phase(a) == VDREP_PH_BROKEN)
+		return vdrep_broke(a, extack);
 	if (vdrep_chunkmap_weight(&a->dirty))
 		return vdrep_fell_behind(a, extack);
 	vdrep_assoc_set_phase(a, VDREP_PH_QUIESCED);
@@ -116,11 +126,8 @@ static int vdrep_op_split(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
 			a->vol->disk->disk_name, a->name, err);
 	if (blkdev_issue_flush(a->target.bdev))
 		vdrep_assoc_fault(a, &a->target_write_errors);
-	if (vdrep_assoc_phase(a) == VDREP_PH_BROKEN) {
-		vdrep_assoc_announce(a);
-		NL_SET_ERR_MSG(extack, "flushing the target failed: the association is broken");
-		return -EIO;
-	}
+	if (vdrep_assoc_phase(a) == VDREP_PH_BROKEN)
+		return vdrep_broke(a, extack);
 	vdrep_assoc_set_phase(a, VDREP_PH_SPLIT);
 	return vdrep_view_create(a);
 }
@@ -132,6 +139,8 @@ static int vdrep_op_failover(struct vdrep_assoc *a, struct netlink_ext_ack *exta
 	/* Every write reaches both sides, and the async queue lands. */
 	vdrep_assoc_drain(a, VDREP_IO_SYNC);
 	vdrep_async_wait_empty(a);
+	if (vdrep_assoc_phase(a) == VDREP_PH_BROKEN)
+		return vdrep_broke(a, extack);
 	if (vdrep_chunkmap_weight(&a->dirty))
 		return vdrep_fell_behind(a, extack);
 	rcu_assign_pointer(a->vol->redirect, a);

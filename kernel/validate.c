@@ -40,7 +40,7 @@ static bool vdrep_name_char_ok(char c)
 }
 
 /*
- * Names become udev symlinks (/dev/vdrep/<volume>/<assoc>) and sysfs
+ * Names become udev symlinks (/dev/vdrep/<volume> and /dev/vdrep/<volume>:<assoc>) and sysfs
  * values, so they are kept to a portable file-name alphabet; "." and ".."
  * would walk the /dev/vdrep tree. @len excludes the terminating NUL.
  */
