@@ -4,7 +4,7 @@
 # The examples of the admin guide run as written: every ".. code-block:: sh"
 # of the "Mirror examples" section of Documentation/admin-guide/vdrep.rst is
 # extracted at run time and run on its own, with the setup the guide
-# describes (fresh brd ramdisks /dev/ram0..3 of 64 MiB, the module loaded,
+# describes (fresh brd ramdisks /dev/ram0..3 of 16 MiB, the module loaded,
 # vdrepctl on PATH), under bash -e -o pipefail in a session of its own. One
 # KTAP case per block, one that it removed everything it made, and checks of
 # the end state its example implies (source and target equal, read with
@@ -213,7 +213,7 @@ for ((b = 1; b <= nblocks; b++)); do
 	f=$blocks/block-$(printf %02d "$b").sh
 	title=$(cat "${f%.sh}.title")
 	block_out=$tmpdir/block-$b.out
-	if ! brd_setup 4 64; then
+	if ! brd_setup 4 16; then
 		not_ok "example $b ($title) runs: no fresh ramdisks"
 		not_ok "example $b ($title) removes what it made: not run"
 		while IFS=$'\t' read -r desc _; do
