@@ -672,16 +672,18 @@ assoc_op()
 # vdrepctl's flat objects, whose strings hold no quotes.
 json_value()
 {
+	json_value_var "$@"
+	echo "$REPLY"
+}
+
+# json_value_var JSON KEY: the same in $REPLY, without a subshell.
+json_value_var()
+{
 	local re="\"$2\":(\"([^\"]*)\"|([^,}\"]*))"
 
+	REPLY=
 	if [[ $1 =~ $re ]]; then
-		if [ -n "${BASH_REMATCH[3]}" ]; then
-			echo "${BASH_REMATCH[3]}"
-		else
-			echo "${BASH_REMATCH[2]}"
-		fi
-	else
-		echo
+		REPLY=${BASH_REMATCH[2]}${BASH_REMATCH[3]}
 	fi
 }
 
@@ -827,16 +829,26 @@ assoc_snapshot()
 		for k in volume name target-path copy-state requested-copy-state sync-state \
 			progress-status view-disk-name view-writable sync-mode copy-priority \
 			rate-limit backlog-limit; do
-			line+="$(json_value "$obj" "$k") "
+			json_value_var "$obj" "$k"
+			line+="$REPLY "
 		done
 		echo "$line"
 	done < <(json_objects "$("$VDREPCTL" -j assoc show 2>&1)")
 }
 
-# vdrep_state and assoc_snapshot: the VDREP_STATE_FN of the mirror tests.
+# What vdrep_state shows (with fewer processes: each costs under TCG), and
+# assoc_snapshot: the VDREP_STATE_FN of the mirror tests.
 mirror_state()
 {
-	vdrep_state
+	local d disks='' refcnt=''
+
+	for d in /sys/block/vdrep*; do
+		[ -e "$d" ] && disks+="${d##*/} "
+	done
+	echo "disks: $disks"
+	"$VDREPCTL" volume show 2>&1
+	read -r refcnt </sys/module/vdrep/refcnt 2>/dev/null
+	echo "refcnt: $refcnt"
 	assoc_snapshot
 }
 
