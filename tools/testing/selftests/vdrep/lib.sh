@@ -1,15 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# Shared library of the vdrep selftests (test_volume_NN_*.sh source it).
+# Shared library of the vdrep selftests (test_volume_NN_*.sh and
+# test_mirror_NN_*.sh source it).
 #
 # Environment
 #   The tests run inside the QEMU guest that tools/testing/vm/run.sh boots,
 #   as root. The guest's / is the host's / mounted read-only over 9p, with
 #   tmpfs on /tmp and /run, so every host tool is there (fio, mkfs.ext4,
-#   e2fsck, losetup, blkdiscard, setpriv, python3, cmp, sha256sum, timeout).
+#   e2fsck, losetup, blkdiscard, setpriv, python3, cmp, sha256sum, timeout,
+#   jq, dmsetup, fsfreeze), and modprobe loads from the lane's module tree
+#   (brd, loop, ext4, dm-mod, dm-delay, dm-flakey).
 #   No udev runs (device nodes come from devtmpfs) unless a test starts
-#   its own, as test_volume_14_udev does.
+#   its own, as test_volume_14_udev and test_mirror_09_udev do; the guest
+#   sets DM_DISABLE_UDEV=1, so dmsetup makes its own /dev/mapper nodes.
 #
 #   VDREP_KO    path of vdrep.ko built for the running kernel
 #               (default: $VDREP_TOP/vdrep.ko)
@@ -27,7 +31,9 @@
 #   whole. A test removes everything it made (volumes, mounts, loop devices,
 #   background processes, files) from an EXIT trap, even when it fails.
 #   No check depends on how long something takes: waits are bounded loops
-#   that only guard against hanging forever.
+#   that only guard against hanging forever. A state that must last while
+#   something is checked is held by a low --rate (copies) or by a suspended
+#   device-mapper target (an async backlog), never by a race.
 
 VDREP_TEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VDREP_TOP=${VDREP_TOP:-$(cd "$VDREP_TEST_DIR/../../../.." && pwd)}
