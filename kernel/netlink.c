@@ -287,6 +287,7 @@ struct vdrep_assoc_snapshot {
 	u32 requested, priority;
 	u64 sync_time, rate_limit, backlog_limit, copy_rate;
 	bool view_writable;
+	char view[DISK_NAME_LEN];
 };
 
 static void vdrep_assoc_snapshot(struct vdrep_assoc *a, struct vdrep_assoc_snapshot *s)
@@ -300,6 +301,7 @@ static void vdrep_assoc_snapshot(struct vdrep_assoc *a, struct vdrep_assoc_snaps
 	s->rate_limit = a->rate_limit;
 	s->backlog_limit = a->backlog_limit;
 	s->view_writable = a->view_writable;
+	vdrep_view_name(a, s->view);
 	/* A synchronous mirror in sync is equal to its source right now. */
 	if (a->phase == VDREP_PH_SYNCHRONIZED &&
 	    (!vdrep_assoc_async(a) || !vdrep_chunkmap_weight(&a->async_dirty)))
@@ -367,8 +369,7 @@ static int vdrep_assoc_fill(struct sk_buff *skb, struct vdrep_assoc *a,
 		goto err_cancel;
 	if (s.view_writable && nla_put_flag(skb, VDREP_A_ASSOC_VIEW_WRITABLE))
 		goto err_cancel;
-	if (a->view && nla_put_string(skb, VDREP_A_ASSOC_VIEW_DISK_NAME,
-				      a->view->disk_name))
+	if (s.view[0] && nla_put_string(skb, VDREP_A_ASSOC_VIEW_DISK_NAME, s.view))
 		goto err_cancel;
 	if (event_seq && PUT64(EVENT_SEQ, event_seq))
 		goto err_cancel;

@@ -214,7 +214,10 @@ struct vdrep_assoc {
 	struct work_struct event_work;
 	bool going;			/* being removed: no more work queued */
 
-	/* The target view, while the phase has one (under vdrep_volumes_lock). */
+	/*
+	 * The target view, while the phase has one: changed under
+	 * vdrep_volumes_lock and a->lock, so either one is enough to read it.
+	 */
 	struct gendisk *view;
 	bool view_dying;		/* under view->open_mutex */
 };
@@ -325,6 +328,7 @@ void vdrep_assoc_drain(struct vdrep_assoc *a, enum vdrep_io_mode mode);
 int vdrep_view_create(struct vdrep_assoc *a);
 int vdrep_view_remove(struct vdrep_assoc *a, struct netlink_ext_ack *extack);
 void vdrep_view_set_writable(struct vdrep_assoc *a);
+void vdrep_view_name(struct vdrep_assoc *a, char name[DISK_NAME_LEN]);
 u64 vdrep_assoc_bytes_behind(struct vdrep_assoc *a);
 
 static inline bool vdrep_assoc_async(const struct vdrep_assoc *a)

@@ -132,6 +132,28 @@ const struct block_device_operations vdrep_view_fops = {
 	.open = vdrep_view_open,
 };
 
+/*
+ * a->view changes under vdrep_volumes_lock and a->lock: announcements from
+ * workers read its name under a->lock only (vdrep_view_name()).
+ */
+static void vdrep_view_publish(struct vdrep_assoc *a, struct gendisk *disk)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&a->lock, flags);
+	a->view = disk;
+	spin_unlock_irqrestore(&a->lock, flags);
+}
+
+/* Copy the view's disk name into @name (empty if none); caller holds a->lock. */
+void vdrep_view_name(struct vdrep_assoc *a, char name[DISK_NAME_LEN])
+{
+	lockdep_assert_held(&a->lock);
+	name[0] = 0;
+	if (a->view)
+		strscpy(name, a->view->disk_name, DISK_NAME_LEN);
+}
+
 /* Caller holds vdrep_volumes_lock; the phase has a view. */
 int vdrep_view_create(struct vdrep_assoc *a)
 {
@@ -161,7 +183,7 @@ int vdrep_view_create(struct vdrep_assoc *a)
 		put_disk(disk);
 		return err;
 	}
-	a->view = disk;
+	vdrep_view_publish(a, disk);
 	return 0;
 }
 
@@ -181,9 +203,10 @@ int vdrep_view_remove(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
 	}
 	a->view_dying = true;
 	mutex_unlock(&disk->open_mutex);
+	/* Announcements stop naming it before the disk goes. */
+	vdrep_view_publish(a, NULL);
 	del_gendisk(disk);
 	put_disk(disk);
-	a->view = NULL;
 	return 0;
 }
 
