@@ -369,10 +369,14 @@ void vdrep_assoc_destroy(struct vdrep_assoc *a)
 	synchronize_rcu();
 	wait_event(a->io_wait, !atomic_read(&a->io_refs[0]) &&
 			       !atomic_read(&a->io_refs[1]));
+	/*
+	 * Completions drop their last reference, and queue their last work,
+	 * under RCU: after this grace period nothing queues work any more.
+	 */
+	synchronize_rcu();
+	cancel_delayed_work_sync(&a->copy_work);
 	cancel_work_sync(&a->async_work);
 	cancel_work_sync(&a->event_work);
-	/* Completions drop their last reference under RCU. */
-	synchronize_rcu();
 	vol->slots[a->id] = NULL;
 
 	vdrep_bdev_close(&a->target);

@@ -162,8 +162,11 @@ static void vdrep_copy_endio(struct bio *bio)
 	struct vdrep_copy_job *job = bio->bi_private;
 	struct vdrep_assoc *a = job->assoc;
 
+	/* RCU: removal waits a grace period before it cancels the work. */
+	rcu_read_lock();
 	llist_add(&job->done, &a->copy_done);
 	mod_delayed_work(vdrep_wq, &a->copy_work, 0);
+	rcu_read_unlock();
 }
 
 static struct block_device *vdrep_copy_bdev(struct vdrep_assoc *a, bool dest)

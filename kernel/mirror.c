@@ -226,12 +226,13 @@ static void vdrep_async_endio(struct bio *bio)
 	a->bytes_behind -= item->bytes;
 	spin_unlock_irqrestore(&a->async_lock, flags);
 	kfree(item);
+	/* RCU: removal waits a grace period before it cancels the work. */
 	rcu_read_lock();
 	if (atomic_dec_and_test(&a->async_inflight))
 		wake_up_all(&a->async_wait);
-	rcu_read_unlock();
 	/* The worker clears async_dirty once everything landed. */
 	queue_work(vdrep_wq, &a->async_work);
+	rcu_read_unlock();
 }
 
 /* Everything queued before this call has reached the target. */
