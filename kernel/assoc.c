@@ -231,8 +231,9 @@ static void vdrep_assoc_free(struct vdrep_assoc *a)
 }
 
 /*
- * Create a mirror of @vol on @target_path and, unless @prepare_only, start
- * its initial copy. Caller holds vdrep_volumes_lock and checked the name.
+ * Create a mirror of @vol on @target_path, in its initial-copy phase unless
+ * @prepare_only (the caller starts the copy). Caller holds
+ * vdrep_volumes_lock and checked the name.
  */
 struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol, const char *name,
 				       const char *target_path, u32 sync_mode,
@@ -334,8 +335,7 @@ struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol, const char *nam
 	pr_info("%s: %s mirror %s created on %s (%pg)%s\n", vol->disk->disk_name,
 		vdrep_assoc_async(a) ? "asynchronous" : "synchronous", a->name,
 		a->target_path, target, prepare_only ? ", prepared" : "");
-	if (!prepare_only)
-		vdrep_copy_start(a, VDREP_COPY_TO_TARGET);
+	/* The caller starts the copy once it announced the association. */
 	return a;
 
 err_close:

@@ -20,13 +20,23 @@ static struct genl_family vdrep_family;
 /*
  * Sequence number of notifications, family-wide, so that a listener that
  * sees a gap knows it lost events (socket overrun) and must dump again.
+ * vdrep_event_lock numbers and sends each one, so numbers arrive in order
+ * whichever context (command, copy engine, completion work) sends them.
  */
-static atomic64_t vdrep_event_seq = ATOMIC64_INIT(0);
+static DEFINE_SPINLOCK(vdrep_event_lock);
+static u64 vdrep_event_seq;
+
+/* A notification built ahead of time, numbered when it is sent. */
+struct vdrep_ntf {
+	struct sk_buff *skb;
+	struct nlattr *seq;	/* the event-seq attribute to fill in */
+};
 
 /* ------------------------------------------------------------------ volume */
 
 static int vdrep_volume_fill(struct sk_buff *skb, struct vdrep_volume *vol,
-			     u32 portid, u32 seq, int flags, u8 cmd, u64 event_seq)
+			     u32 portid, u32 seq, int flags, u8 cmd,
+			     struct nlattr **event_seq)
 {
 	struct block_device *src = vol->source.bdev;
 	void *hdr;
@@ -52,10 +62,12 @@ static int vdrep_volume_fill(struct sk_buff *skb, struct vdrep_volume *vol,
 	    nla_put_u32(skb, VDREP_A_VOLUME_OPEN_COUNT, vdrep_volume_openers(vol)) ||
 	    nla_put_u32(skb, VDREP_A_VOLUME_META_STATE, VDREP_META_STATE_TRANSIENT))
 		goto err_cancel;
-	if (event_seq &&
-	    nla_put_u64_64bit(skb, VDREP_A_VOLUME_EVENT_SEQ, event_seq,
-			      VDREP_A_VOLUME_PAD))
-		goto err_cancel;
+	if (event_seq) {
+		*event_seq = nla_reserve_64bit(skb, VDREP_A_VOLUME_EVENT_SEQ,
+					       sizeof(u64), VDREP_A_VOLUME_PAD);
+		if (!*event_seq)
+			goto err_cancel;
+	}
 
 	genlmsg_end(skb, hdr);
 	return 0;
@@ -67,32 +79,36 @@ err_cancel:
 
 /*
  * Build a notification about @vol now (for a destroy, before the volume is
- * gone); vdrep_notify_send() sends it once the caller has dropped its locks.
- * Caller holds vdrep_volumes_lock, which also orders event sequence numbers.
+ * gone); vdrep_notify_send() numbers and sends it, once the change it
+ * reports is done. Caller holds vdrep_volumes_lock.
  */
-static struct sk_buff *vdrep_volume_notify_prepare(struct vdrep_volume *vol, u8 cmd)
+static struct vdrep_ntf vdrep_volume_notify_prepare(struct vdrep_volume *vol, u8 cmd)
 {
-	struct sk_buff *skb;
+	struct vdrep_ntf ntf = {};
 
 	lockdep_assert_held(&vdrep_volumes_lock);
 	if (!genl_has_listeners(&vdrep_family, &init_net, VDREP_NLGRP_EVENTS))
-		return NULL;
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!skb)
-		return NULL;
-	if (vdrep_volume_fill(skb, vol, 0, 0, 0, cmd,
-			      atomic64_inc_return(&vdrep_event_seq))) {
-		nlmsg_free(skb);
-		return NULL;
+		return ntf;
+	ntf.skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (ntf.skb && vdrep_volume_fill(ntf.skb, vol, 0, 0, 0, cmd, &ntf.seq)) {
+		nlmsg_free(ntf.skb);
+		ntf.skb = NULL;
 	}
-	return skb;
+	return ntf;
 }
 
-static void vdrep_notify_send(struct sk_buff *skb)
+static void vdrep_notify_send(struct vdrep_ntf ntf)
 {
-	if (skb)
-		genlmsg_multicast(&vdrep_family, skb, 0, VDREP_NLGRP_EVENTS,
-				  GFP_KERNEL);
+	unsigned long flags;
+	u64 seq;
+
+	if (!ntf.skb)
+		return;
+	spin_lock_irqsave(&vdrep_event_lock, flags);
+	seq = ++vdrep_event_seq;
+	memcpy(nla_data(ntf.seq), &seq, sizeof(seq));
+	genlmsg_multicast(&vdrep_family, ntf.skb, 0, VDREP_NLGRP_EVENTS, GFP_ATOMIC);
+	spin_unlock_irqrestore(&vdrep_event_lock, flags);
 }
 
 /* Copy and check the name attribute @type into @name. */
@@ -153,7 +169,7 @@ int vdrep_nl_volume_get_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(vol);
 	else
 		err = vdrep_volume_fill(msg, vol, info->snd_portid, info->snd_seq,
-					0, VDREP_CMD_VOLUME_GET, 0);
+					0, VDREP_CMD_VOLUME_GET, NULL);
 	mutex_unlock(&vdrep_volumes_lock);
 
 	if (err) {
@@ -174,7 +190,7 @@ int vdrep_nl_volume_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	xa_for_each_start(&vdrep_volumes, id, vol, cb->args[0]) {
 		err = vdrep_volume_fill(skb, vol, NETLINK_CB(cb->skb).portid,
 					cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					VDREP_CMD_VOLUME_GET, 0);
+					VDREP_CMD_VOLUME_GET, NULL);
 		if (err)
 			break;
 		cb->args[0] = id + 1;
@@ -192,7 +208,7 @@ int vdrep_nl_volume_create_doit(struct sk_buff *skb, struct genl_info *info)
 	char name[VDREP_NAME_MAX_LEN + 1];
 	struct nlattr **attrs = info->attrs;
 	u32 chunk_size = VDREP_CHUNK_SIZE_DEFAULT;
-	struct sk_buff *reply, *ntf;
+	struct sk_buff *reply;
 	struct vdrep_volume *vol;
 	const char *msg;
 	int err;
@@ -235,11 +251,11 @@ int vdrep_nl_volume_create_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err_unlock;
 	}
 	err = vdrep_volume_fill(reply, vol, info->snd_portid, info->snd_seq, 0,
-				VDREP_CMD_VOLUME_CREATE, 0);
-	ntf = vdrep_volume_notify_prepare(vol, VDREP_CMD_VOLUME_CREATE_NTF);
+				VDREP_CMD_VOLUME_CREATE, NULL);
+	/* Sent under the lock: nothing about the volume can be announced first. */
+	vdrep_notify_send(vdrep_volume_notify_prepare(vol, VDREP_CMD_VOLUME_CREATE_NTF));
 	mutex_unlock(&vdrep_volumes_lock);
 
-	vdrep_notify_send(ntf);
 	if (err) {
 		/* The volume exists; only the reply did not fit. */
 		nlmsg_free(reply);
@@ -256,7 +272,7 @@ err_unlock:
 int vdrep_nl_volume_destroy_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vdrep_volume *vol;
-	struct sk_buff *ntf;
+	struct vdrep_ntf ntf;
 	int err;
 
 	mutex_lock(&vdrep_volumes_lock);
@@ -313,7 +329,8 @@ static void vdrep_assoc_snapshot(struct vdrep_assoc *a, struct vdrep_assoc_snaps
 }
 
 static int vdrep_assoc_fill(struct sk_buff *skb, struct vdrep_assoc *a,
-			    u32 portid, u32 seq, int flags, u8 cmd, u64 event_seq)
+			    u32 portid, u32 seq, int flags, u8 cmd,
+			    struct nlattr **event_seq)
 {
 	struct block_device *t = a->target.bdev;
 	struct vdrep_assoc_snapshot s;
@@ -371,8 +388,12 @@ static int vdrep_assoc_fill(struct sk_buff *skb, struct vdrep_assoc *a,
 		goto err_cancel;
 	if (s.view[0] && nla_put_string(skb, VDREP_A_ASSOC_VIEW_DISK_NAME, s.view))
 		goto err_cancel;
-	if (event_seq && PUT64(EVENT_SEQ, event_seq))
-		goto err_cancel;
+	if (event_seq) {
+		*event_seq = nla_reserve_64bit(skb, VDREP_A_ASSOC_EVENT_SEQ,
+					       sizeof(u64), VDREP_A_ASSOC_PAD);
+		if (!*event_seq)
+			goto err_cancel;
+	}
 #undef PUT64
 
 	genlmsg_end(skb, hdr);
@@ -383,21 +404,18 @@ err_cancel:
 	return -EMSGSIZE;
 }
 
-static struct sk_buff *vdrep_assoc_notify_prepare(struct vdrep_assoc *a, u8 cmd)
+static struct vdrep_ntf vdrep_assoc_notify_prepare(struct vdrep_assoc *a, u8 cmd)
 {
-	struct sk_buff *skb;
+	struct vdrep_ntf ntf = {};
 
 	if (!genl_has_listeners(&vdrep_family, &init_net, VDREP_NLGRP_EVENTS))
-		return NULL;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!skb)
-		return NULL;
-	if (vdrep_assoc_fill(skb, a, 0, 0, 0, cmd,
-			     atomic64_inc_return(&vdrep_event_seq))) {
-		nlmsg_free(skb);
-		return NULL;
+		return ntf;
+	ntf.skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (ntf.skb && vdrep_assoc_fill(ntf.skb, a, 0, 0, 0, cmd, &ntf.seq)) {
+		nlmsg_free(ntf.skb);
+		ntf.skb = NULL;
 	}
-	return skb;
+	return ntf;
 }
 
 /* Announce @a now (process context). */
@@ -454,7 +472,7 @@ int vdrep_nl_assoc_get_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(a);
 	else
 		err = vdrep_assoc_fill(msg, a, info->snd_portid, info->snd_seq, 0,
-				       VDREP_CMD_ASSOC_GET, 0);
+				       VDREP_CMD_ASSOC_GET, NULL);
 	mutex_unlock(&vdrep_volumes_lock);
 	if (err) {
 		nlmsg_free(msg);
@@ -498,7 +516,7 @@ int vdrep_nl_assoc_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 				continue;
 			err = vdrep_assoc_fill(skb, a, NETLINK_CB(cb->skb).portid,
 					       cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					       VDREP_CMD_ASSOC_GET, 0);
+					       VDREP_CMD_ASSOC_GET, NULL);
 			if (err)
 				break;
 			cb->args[0] = vid;
@@ -547,7 +565,7 @@ int vdrep_nl_assoc_create_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 sync_mode = VDREP_SYNC_MODE_SYNCHRONOUS;
 	u32 priority = VDREP_COPY_PRIORITY_SAME;
 	struct nlattr **attrs = info->attrs;
-	struct sk_buff *reply, *ntf;
+	struct sk_buff *reply;
 	u64 rate = 0, backlog = 0;
 	struct vdrep_volume *vol;
 	struct vdrep_assoc *a;
@@ -622,11 +640,13 @@ int vdrep_nl_assoc_create_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err_unlock;
 	}
 	err = vdrep_assoc_fill(reply, a, info->snd_portid, info->snd_seq, 0,
-			       VDREP_CMD_ASSOC_CREATE, 0);
-	ntf = vdrep_assoc_notify_prepare(a, VDREP_CMD_ASSOC_CREATE_NTF);
+			       VDREP_CMD_ASSOC_CREATE, NULL);
+	/* Announced before its copy starts: no change comes before the create. */
+	vdrep_notify_send(vdrep_assoc_notify_prepare(a, VDREP_CMD_ASSOC_CREATE_NTF));
+	if (!nla_get_flag(attrs[VDREP_A_ASSOC_PREPARE_ONLY]))
+		vdrep_copy_start(a, VDREP_COPY_TO_TARGET);
 	mutex_unlock(&vdrep_volumes_lock);
 
-	vdrep_notify_send(ntf);
 	if (err) {
 		nlmsg_free(reply);
 		return 0;
@@ -642,7 +662,7 @@ err_unlock:
 /* Detach: the view goes first (refused if open), then the association. */
 static int vdrep_assoc_detach(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
 {
-	struct sk_buff *ntf;
+	struct vdrep_ntf ntf;
 	unsigned long flags;
 	const char *msg;
 	int err;
@@ -744,7 +764,7 @@ int vdrep_nl_assoc_modify_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!attrs[VDREP_A_ASSOC_OPERATION])
 		vdrep_assoc_notify(a, VDREP_CMD_ASSOC_CHANGE_NTF);
 	err = vdrep_assoc_fill(reply, a, info->snd_portid, info->snd_seq, 0,
-			       VDREP_CMD_ASSOC_MODIFY, 0);
+			       VDREP_CMD_ASSOC_MODIFY, NULL);
 	mutex_unlock(&vdrep_volumes_lock);
 	if (err) {
 		nlmsg_free(reply);
