@@ -62,11 +62,6 @@ void vdrep_chunkmap_clear_all(struct vdrep_chunkmap *map)
 		vdrep_chunkmap_clear(map, chunk);
 }
 
-bool vdrep_chunkmap_test(const struct vdrep_chunkmap *map, u64 chunk)
-{
-	return chunk < map->nr_chunks && test_bit(chunk, map->bits);
-}
-
 bool vdrep_chunkmap_any(const struct vdrep_chunkmap *map, u64 first, u64 last)
 {
 	u64 next = vdrep_chunkmap_next(map, first);

@@ -30,7 +30,6 @@ void vdrep_chunkmap_set_all(struct vdrep_chunkmap *map);
 /* Clear one chunk; true if it was set. */
 bool vdrep_chunkmap_clear(struct vdrep_chunkmap *map, u64 chunk);
 void vdrep_chunkmap_clear_all(struct vdrep_chunkmap *map);
-bool vdrep_chunkmap_test(const struct vdrep_chunkmap *map, u64 chunk);
 /* Any chunk of first..last set. */
 bool vdrep_chunkmap_any(const struct vdrep_chunkmap *map, u64 first, u64 last);
 /* The first set chunk at or after @from, or nr_chunks if none. */

@@ -199,18 +199,26 @@ static void vdrep_copy_submit(struct vdrep_copy_job *job, bool write)
 	submit_bio_noacct(bio);
 }
 
-static void vdrep_copy_account(struct vdrep_assoc *a, unsigned int bytes)
+/* Start a new rate window once a second has passed; caller holds copy_lock. */
+static void vdrep_copy_window_roll(struct vdrep_assoc *a)
 {
 	u64 now = get_jiffies_64();
-	unsigned long flags;
 
-	spin_lock_irqsave(&a->copy_lock, flags);
+	lockdep_assert_held(&a->copy_lock);
 	if (time_after64(now, a->copy_window_start + HZ)) {
 		a->copy_rate = div64_u64(a->copy_window_bytes * HZ,
 					 now - a->copy_window_start);
 		a->copy_window_start = now;
 		a->copy_window_bytes = 0;
 	}
+}
+
+static void vdrep_copy_account(struct vdrep_assoc *a, unsigned int bytes)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&a->copy_lock, flags);
+	vdrep_copy_window_roll(a);
 	a->copy_window_bytes += bytes;
 	spin_unlock_irqrestore(&a->copy_lock, flags);
 }
@@ -255,17 +263,11 @@ static unsigned int vdrep_copy_allowed(struct vdrep_assoc *a, unsigned long *del
 	unsigned int jobs = VDREP_COPY_JOBS;
 
 	if (rate_limit) {
-		u64 now = get_jiffies_64();
 		unsigned long flags;
 		bool over;
 
 		spin_lock_irqsave(&a->copy_lock, flags);
-		if (time_after64(now, a->copy_window_start + HZ)) {
-			a->copy_rate = div64_u64(a->copy_window_bytes * HZ,
-						 now - a->copy_window_start);
-			a->copy_window_start = now;
-			a->copy_window_bytes = 0;
-		}
+		vdrep_copy_window_roll(a);
 		/*
 		 * Jobs in flight count against the window too; a window always
 		 * gets one chunk, so a limit below the chunk size still copies.
@@ -472,7 +474,10 @@ void vdrep_copy_work(struct work_struct *work)
 		mod_delayed_work(vdrep_wq, &a->copy_work, 1);
 }
 
-/* Start (or restart) copying @a's dirty chunks in direction @dir. */
+/*
+ * Start (or restart) copying @a's dirty chunks in direction @dir. Does not
+ * sleep: the write path calls it when an async backlog overflows.
+ */
 void vdrep_copy_start(struct vdrep_assoc *a, enum vdrep_copy_dir dir)
 {
 	unsigned long flags;
@@ -492,12 +497,6 @@ void vdrep_copy_start(struct vdrep_assoc *a, enum vdrep_copy_dir dir)
 	atomic64_set(&a->copied_chunks, 0);
 	a->last_percent = U32_MAX;
 	mod_delayed_work(vdrep_wq, &a->copy_work, 0);
-}
-
-/* From the write path (may not sleep): the async backlog overflowed. */
-void vdrep_copy_kick(struct vdrep_assoc *a)
-{
-	vdrep_copy_start(a, VDREP_COPY_TO_TARGET);
 }
 
 /* Stop the engine and wait until no copy is in flight; may sleep. */

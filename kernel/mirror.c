@@ -447,7 +447,7 @@ static void vdrep_async_overflow(struct vdrep_assoc *a)
 	if (announce)
 		queue_work(vdrep_wq, &a->event_work);
 	if (kick)
-		vdrep_copy_kick(a);
+		vdrep_copy_start(a, VDREP_COPY_TO_TARGET);
 }
 
 /* ------------------------------------------------------------- submission */

@@ -16,13 +16,12 @@
 #define PREV 0
 
 static const struct {
-	const char *name;
 	struct vdrep_report report;
 	/* Refusal message naming the phase (extack strings are static). */
 	const char *refusal;
 } vdrep_phases[VDREP_PH_COUNT] = {
 #define PHASE(ph, nm, cs, ss, ps) \
-	[VDREP_PH_##ph] = { nm, { cs, ss, ps }, \
+	[VDREP_PH_##ph] = { { cs, ss, ps }, \
 		"operation does not apply: association is " nm }
 	PHASE(PREPARED,	     "prepared",	 CS(PREPARED),	     SS(PREPARED),		PS(REQUIRES_ACTIVATE)),
 	PHASE(SYNCING,	     "synchronizing",	 CS(UNSYNCHRONIZED), SS(RESYNC_IN_PROGRESS),	PS(SYNCHRONIZING)),
@@ -59,11 +58,6 @@ void vdrep_phase_report(enum vdrep_phase phase, enum vdrep_phase prev,
 		r->sync_state = vdrep_phases[prev].report.sync_state;
 }
 
-const char *vdrep_phase_name(enum vdrep_phase phase)
-{
-	return vdrep_phases[phase].name;
-}
-
 bool vdrep_phase_copying(enum vdrep_phase phase)
 {
 	switch (phase) {
@@ -76,12 +70,6 @@ bool vdrep_phase_copying(enum vdrep_phase phase)
 	default:
 		return false;
 	}
-}
-
-bool vdrep_phase_has_view(enum vdrep_phase phase)
-{
-	return phase == VDREP_PH_FRACTURED || phase == VDREP_PH_SPLIT ||
-	       phase == VDREP_PH_SKEWED;
 }
 
 #define PH(x) BIT(VDREP_PH_##x)

@@ -52,14 +52,8 @@ struct vdrep_report {
 void vdrep_phase_report(enum vdrep_phase phase, enum vdrep_phase prev,
 			struct vdrep_report *r);
 
-/* Name of a phase for kernel messages ("fractured"). */
-const char *vdrep_phase_name(enum vdrep_phase phase);
-
 /* The background copy runs in this phase. */
 bool vdrep_phase_copying(enum vdrep_phase phase);
-
-/* The target view exists in this phase. */
-bool vdrep_phase_has_view(enum vdrep_phase phase);
 
 /*
  * Whether operation @op (enum vdrep_operation) applies to a mirror in

@@ -336,19 +336,12 @@ static inline bool vdrep_assoc_async(const struct vdrep_assoc *a)
 	return a->sync_mode == VDREP_SYNC_MODE_ASYNCHRONOUS;
 }
 
-/* The mode writes take while the mirror is synchronized or catching up. */
-static inline enum vdrep_io_mode vdrep_assoc_mirror_mode(const struct vdrep_assoc *a)
-{
-	return vdrep_assoc_async(a) ? VDREP_IO_ASYNC : VDREP_IO_SYNC;
-}
-
 /* copy.c: the background copy engine */
 int vdrep_copy_init(struct vdrep_assoc *a);
 void vdrep_copy_exit(struct vdrep_assoc *a);
 void vdrep_copy_start(struct vdrep_assoc *a, enum vdrep_copy_dir dir);
 void vdrep_copy_stop(struct vdrep_assoc *a);
 void vdrep_copy_work(struct work_struct *work);
-void vdrep_copy_kick(struct vdrep_assoc *a);
 bool vdrep_copy_conflict(struct vdrep_volume *vol, u64 first, u64 last,
 			 struct bio *bio);
 
