@@ -1105,3 +1105,111 @@ dm_remove()
 	done
 	return 0
 }
+
+# ------------------------------------------------------ snapshots and clones
+#
+# Snapshots (--type snapshot) and clones (--type clone) are associations
+# too: the mirror helpers above work on them. What follows is theirs.
+
+# The states of the snapshot and clone table (copy/sync/progress).
+# shellcheck disable=SC2034
+{
+ST_SNAP_SPLIT=split/idle/completed
+ST_SNAP_SKEWED=skewed/idle/completed
+ST_CLONE_FILLING=unsynchronized/copy-in-progress/synchronizing
+ST_CLONE_SPLIT=split/frozen/completed
+}
+
+# dm_slice NAME DEV START_MIB SIZE_MIB: /dev/mapper/NAME, a dm-linear piece
+# of DEV (a volume smaller than its snapshot stores, or a small store, on
+# ramdisks of one size); removed by the cleanup.
+dm_slice()
+{
+	dm_create "$1" "0 $(($4 * 2048)) linear $2 $(($3 * 2048))"
+}
+
+# vol_get VOLUME KEY: the value of the volume attribute KEY (spec name:
+# old-data-reads, ...), read raw (vdrep_nl.py get); empty when the kernel
+# did not send it. Fails when the volume cannot be read.
+vol_get()
+{
+	local out
+
+	out=$(vdrep_nl get --name "$1" 2>/dev/null) || return 1
+	sed -n "s/^${2//-/_}=//p" <<<"$out"
+}
+
+# snap_create ASSOC STORE [OPTION...]: a snapshot of the volume on STORE.
+snap_create()
+{
+	local assoc=$1 store=$2
+
+	shift 2
+	assoc_create "$assoc" "$store" --type snapshot "$@"
+}
+
+# clone_create ASSOC TARGET [OPTION...]: a clone of the volume on TARGET.
+clone_create()
+{
+	local assoc=$1 target=$2
+
+	shift 2
+	assoc_create "$assoc" "$target" --type clone "$@"
+}
+
+# view_sha ASSOC: sha256 of ASSOC's target view (direct reads); fails when
+# it has no view or a read fails.
+view_sha()
+{
+	local view sum
+
+	view=$(assoc_view "$1") || { diag "$1 has no view"; return 1; }
+	sum=$(set -o pipefail; dd if="$view" bs=1M iflag=direct status=none | sha256sum) ||
+		{ diag "reading $view failed"; return 1; }
+	echo "${sum%% *}"
+}
+
+# read_eio DEV: a direct read of DEV fails with EIO.
+read_eio()
+{
+	local out
+
+	out=$(dd if="$1" of=/dev/null bs=64K iflag=direct status=none 2>&1) && {
+		diag "reading $1 succeeded"
+		return 1
+	}
+	grep -q "Input/output error" <<<"$out" && return 0
+	diag "reading $1 failed otherwise: $out"
+	return 1
+}
+
+# assoc_wait_destroyed ASSOC: vdrepctl assoc wait --destroyed (the
+# association removed itself, as an unsync-unassoc clone does once
+# filled), bounded by $VDREP_WAIT_TIMEOUT seconds against hangs.
+assoc_wait_destroyed()
+{
+	"$VDREPCTL" assoc wait "$1" --destroyed --timeout "${VDREP_WAIT_TIMEOUT:-300}" \
+		>"$tmpdir/wait.out" 2>&1 && return 0
+	diag "vdrepctl assoc wait $1 --destroyed failed; it is $(assoc_states "$1"):"
+	diag_file "$tmpdir/wait.out"
+	return 1
+}
+
+# touch_chunks DEV CHUNK_SIZE TAG INDEX...: one direct 4 KiB write of TAG's
+# pattern 8 KiB into each chunk INDEX (a write that needs the chunk's old
+# data: it does not cover the chunk).
+touch_chunks()
+{
+	local dev=$1 cs=$2 tag=$3 i
+
+	shift 3
+	for i in "$@"; do
+		range_write "$dev" $((i * cs + 8192)) 4096 "$tag-$i" || return 1
+	done
+}
+
+# assoc_gone ASSOC: show no longer finds ASSOC.
+assoc_gone()
+{
+	! "$VDREPCTL" assoc show "$1" >/dev/null 2>&1
+}
