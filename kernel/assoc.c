@@ -62,10 +62,11 @@ void vdrep_assoc_set_phase_locked(struct vdrep_assoc *a, enum vdrep_phase phase)
 		a->prev_phase = phase;
 		break;
 	}
-	if (a->phase == VDREP_PH_SYNCHRONIZED || phase == VDREP_PH_SYNCHRONIZED)
+	if (vdrep_is_mirror(a) &&
+	    (a->phase == VDREP_PH_SYNCHRONIZED || phase == VDREP_PH_SYNCHRONIZED))
 		a->sync_time = ktime_get_real_ns();
 	a->phase = phase;
-	vdrep_phase_report(a->phase, a->prev_phase, &to);
+	vdrep_phase_report(a->sync_type, a->phase, a->prev_phase, &to);
 	/* Reached, or ended by a fault: no operation is running any more. */
 	if (to.copy_state == a->requested || phase == VDREP_PH_BROKEN)
 		a->requested = VDREP_COPY_STATE_NOT_APPLICABLE;
@@ -96,7 +97,7 @@ void vdrep_assoc_announce(struct vdrep_assoc *a)
 	int i;
 
 	spin_lock_irqsave(&a->lock, flags);
-	vdrep_phase_report(a->phase, a->prev_phase, &r);
+	vdrep_phase_report(a->sync_type, a->phase, a->prev_phase, &r);
 	spin_unlock_irqrestore(&a->lock, flags);
 
 	vdrep_assoc_notify(a, VDREP_CMD_ASSOC_CHANGE_NTF);
@@ -123,19 +124,27 @@ static void vdrep_assoc_event_work(struct work_struct *work)
 	vdrep_assoc_announce(container_of(work, struct vdrep_assoc, event_work));
 }
 
-/*
- * An I/O error on one side of @a (any context): count it, and unless the
- * target is already out of the picture, the association is Broken: writes
- * are tracked from now on and the copy engine stops.
- */
-void vdrep_assoc_fault(struct vdrep_assoc *a, atomic64_t *counter)
+enum vdrep_phase vdrep_assoc_phase(struct vdrep_assoc *a)
 {
 	unsigned long flags;
-	bool changed = false;
+	enum vdrep_phase phase;
 
-	atomic64_inc(counter);
 	spin_lock_irqsave(&a->lock, flags);
-	switch (a->phase) {
+	phase = a->phase;
+	spin_unlock_irqrestore(&a->lock, flags);
+	return phase;
+}
+
+/* What volume writes do to a broken association's target: nothing more. */
+static enum vdrep_io_mode vdrep_broken_mode(struct vdrep_assoc *a)
+{
+	return vdrep_is_mirror(a) ? VDREP_IO_TRACK : VDREP_IO_NONE;
+}
+
+/* Whether a fault in @phase breaks @a (else its target is out of use). */
+static bool vdrep_fault_breaks(struct vdrep_assoc *a, enum vdrep_phase phase)
+{
+	switch (phase) {
 	case VDREP_PH_SYNCING:
 	case VDREP_PH_RESYNCING:
 	case VDREP_PH_PENDING:
@@ -147,21 +156,58 @@ void vdrep_assoc_fault(struct vdrep_assoc *a, atomic64_t *counter)
 	case VDREP_PH_QUIESCED:
 	case VDREP_PH_SUSPENDING:
 	case VDREP_PH_FAILING_OVER:
+		return true;
+	case VDREP_PH_SPLIT:
+	case VDREP_PH_SKEWED:
+	case VDREP_PH_SUSPENDED:
+		/* A snapshot or clone still preserves the source here. */
+		return !vdrep_is_mirror(a);
+	default:
+		return false;
+	}
+}
+
+/*
+ * Make @a Broken (any context), unless its target is already out of use;
+ * true if it changed. Writes stop using the target and the copy stops.
+ */
+static bool vdrep_assoc_break_quiet(struct vdrep_assoc *a)
+{
+	unsigned long flags;
+	bool changed = false;
+
+	spin_lock_irqsave(&a->lock, flags);
+	if (vdrep_fault_breaks(a, a->phase)) {
 		if (a->io_mode != VDREP_IO_REVERSE)
-			WRITE_ONCE(a->io_mode, VDREP_IO_TRACK);
+			WRITE_ONCE(a->io_mode, vdrep_broken_mode(a));
 		vdrep_assoc_set_phase_locked(a, VDREP_PH_BROKEN);
 		changed = true;
-		break;
-	default:
-		break;
 	}
 	spin_unlock_irqrestore(&a->lock, flags);
-	if (changed) {
+	if (changed && !READ_ONCE(a->going))
+		queue_work(vdrep_wq, &a->event_work);
+	return changed;
+}
+
+/* @a cannot go on for a reason other than an I/O error (store full). */
+void vdrep_assoc_break(struct vdrep_assoc *a, const char *why)
+{
+	if (vdrep_assoc_break_quiet(a))
+		pr_warn_ratelimited("%s: association %s is broken: %s\n",
+				    a->vol->disk->disk_name, a->name, why);
+}
+
+/*
+ * An I/O error on one side of @a (any context): count it, and unless the
+ * target is already out of the picture, the association is Broken: writes
+ * are tracked from now on and the copy engine stops.
+ */
+void vdrep_assoc_fault(struct vdrep_assoc *a, atomic64_t *counter)
+{
+	atomic64_inc(counter);
+	if (vdrep_assoc_break_quiet(a))
 		pr_warn_ratelimited("%s: association %s is broken (I/O error)\n",
 				    a->vol->disk->disk_name, a->name);
-		if (!READ_ONCE(a->going))
-			queue_work(vdrep_wq, &a->event_work);
-	}
 }
 
 /*
@@ -177,7 +223,7 @@ void vdrep_assoc_drain(struct vdrep_assoc *a, enum vdrep_io_mode mode)
 	mutex_lock(&a->drain_mutex);
 	spin_lock_irqsave(&a->lock, flags);
 	if (a->phase == VDREP_PH_BROKEN && mode != VDREP_IO_REVERSE)
-		mode = VDREP_IO_TRACK;
+		mode = vdrep_broken_mode(a);
 	WRITE_ONCE(a->io_mode, mode);
 	old = a->io_gen & 1;
 	/* Mode first: a bio that sees the new generation sees the new mode. */
@@ -224,6 +270,9 @@ static const char *vdrep_target_open_error(int err)
 static void vdrep_assoc_free(struct vdrep_assoc *a)
 {
 	vdrep_copy_exit(a);
+	xa_destroy(&a->store_map);
+	vdrep_chunkmap_exit(&a->restore);
+	vdrep_chunkmap_exit(&a->changed);
 	vdrep_chunkmap_exit(&a->async_dirty);
 	vdrep_chunkmap_exit(&a->dirty);
 	kfree(a->target_path);
@@ -231,17 +280,100 @@ static void vdrep_assoc_free(struct vdrep_assoc *a)
 }
 
 /*
- * Create a mirror of @vol on @target_path, in its initial-copy phase unless
- * @prepare_only (the caller starts the copy). Caller holds
- * vdrep_volumes_lock and checked the name.
+ * An unsync-unassoc clone is complete: it goes, releasing its target. The
+ * request names it rather than pointing at it, so a detach that wins the
+ * race has nothing to wait for.
  */
-struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol, const char *name,
-				       const char *target_path, u32 sync_mode,
-				       u32 copy_priority, bool prepare_only,
-				       bool view_writable, u64 rate_limit,
-				       u64 backlog_limit, struct netlink_ext_ack *extack)
+struct vdrep_remove_req {
+	struct work_struct work;
+	char volume[VDREP_NAME_MAX_LEN + 1];
+	char assoc[VDREP_NAME_MAX_LEN + 1];
+};
+
+static void vdrep_assoc_remove_work(struct work_struct *work)
 {
-	struct block_device *target;
+	struct vdrep_remove_req *req = container_of(work, struct vdrep_remove_req, work);
+	struct netlink_ext_ack extack = {};
+	struct vdrep_volume *vol;
+	struct vdrep_assoc *a = NULL;
+
+	mutex_lock(&vdrep_volumes_lock);
+	vol = vdrep_volume_find(req->volume);
+	if (vol)
+		a = vdrep_assoc_find(vol, req->assoc);
+	if (a && vdrep_is_clone(a) && a->copy_type == VDREP_COPY_TYPE_UNSYNC_UNASSOC &&
+	    vdrep_assoc_phase(a) == VDREP_PH_SPLIT && vdrep_assoc_detach(a, &extack))
+		pr_warn("%s: clone %s is complete but stays: %s\n", vol->disk->disk_name,
+			req->assoc, extack._msg ?: "cannot remove it");
+	mutex_unlock(&vdrep_volumes_lock);
+	kfree(req);
+}
+
+void vdrep_assoc_remove_when_done(struct vdrep_assoc *a)
+{
+	struct vdrep_remove_req *req = kzalloc(sizeof(*req), GFP_KERNEL);
+
+	if (!req) {
+		pr_warn("%s: clone %s is complete but stays: no memory\n",
+			a->vol->disk->disk_name, a->name);
+		return;
+	}
+	INIT_WORK(&req->work, vdrep_assoc_remove_work);
+	strscpy(req->volume, a->vol->name, sizeof(req->volume));
+	strscpy(req->assoc, a->name, sizeof(req->assoc));
+	queue_work(vdrep_wq, &req->work);
+}
+
+/* Checks of the target against the volume and the kind; 0 or an errno. */
+static int vdrep_assoc_check_target(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
+{
+	struct vdrep_volume *vol = a->vol;
+	struct block_device *target = a->target.bdev;
+	u64 chunks = bdev_nr_sectors(target) >> vol->chunk_shift;
+
+	if (target->bd_disk->fops == &vdrep_volume_fops ||
+	    target->bd_disk->fops == &vdrep_view_fops) {
+		NL_SET_ERR_MSG(extack, "target is a vdrep device");
+		return -EINVAL;
+	}
+	if (vdrep_is_snapshot(a)) {
+		/* Chunk 0 is kept for the store's header. */
+		if (chunks < 2) {
+			NL_SET_ERR_MSG(extack, "snapshot store is too small: it needs at least two chunks");
+			return -EINVAL;
+		}
+		a->store_slots = chunks - 1;
+	} else if (bdev_nr_sectors(target) < get_capacity(vol->disk)) {
+		NL_SET_ERR_MSG(extack, "target is smaller than the volume");
+		return -EINVAL;
+	}
+	if (bdev_logical_block_size(target) > queue_logical_block_size(vol->disk->queue)) {
+		NL_SET_ERR_MSG(extack, "target's logical block size is larger than the volume's");
+		return -EINVAL;
+	}
+	if (bdev_is_zoned(target)) {
+		NL_SET_ERR_MSG(extack, "zoned target devices are not supported");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static const char *const vdrep_kind_names[] = {
+	[VDREP_SYNC_TYPE_MIRROR] = "mirror",
+	[VDREP_SYNC_TYPE_SNAPSHOT] = "snapshot",
+	[VDREP_SYNC_TYPE_CLONE] = "clone",
+};
+
+/*
+ * Create an association of @vol as @p says, in its first phase (prepared,
+ * or the initial copy; a snapshot is taken at once). Caller holds
+ * vdrep_volumes_lock, checked the name, and starts the copy with
+ * vdrep_assoc_start() once it announced the association.
+ */
+struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol,
+				       const struct vdrep_assoc_params *p,
+				       struct netlink_ext_ack *extack)
+{
 	struct vdrep_assoc *a;
 	unsigned int id;
 	int err;
@@ -254,31 +386,41 @@ struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol, const char *nam
 		NL_SET_ERR_MSG(extack, "volume has 16 associations, the most it can have");
 		return ERR_PTR(-ENOSPC);
 	}
+	if (rcu_access_pointer(vol->redirect)) {
+		NL_SET_ERR_MSG(extack, "the volume is failed over or restoring: its source is not the current image");
+		return ERR_PTR(-EBUSY);
+	}
 
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return ERR_PTR(-ENOMEM);
 	a->vol = vol;
 	a->id = id;
-	strscpy(a->name, name, sizeof(a->name));
-	a->sync_type = VDREP_SYNC_TYPE_MIRROR;
-	a->sync_mode = sync_mode;
-	a->copy_priority = copy_priority;
-	a->rate_limit = rate_limit;
-	a->backlog_limit = backlog_limit ?: VDREP_BACKLOG_DEFAULT;
-	a->view_writable = view_writable;
+	strscpy(a->name, p->name, sizeof(a->name));
+	a->sync_type = p->sync_type;
+	a->sync_mode = p->sync_mode;
+	a->copy_type = p->copy_type;
+	a->copy_priority = p->copy_priority;
+	a->rate_limit = p->rate_limit;
+	a->backlog_limit = p->backlog_limit ?: VDREP_BACKLOG_DEFAULT;
+	a->view_writable = p->view_writable;
 	a->requested = VDREP_COPY_STATE_NOT_APPLICABLE;
 	a->last_percent = U32_MAX;
+	a->store_next = 1;
+	a->resume_phase = VDREP_PH_SYNCING;
 	spin_lock_init(&a->lock);
 	mutex_init(&a->drain_mutex);
 	init_waitqueue_head(&a->io_wait);
+	init_waitqueue_head(&a->view_wait);
 	spin_lock_init(&a->async_lock);
 	INIT_LIST_HEAD(&a->async_queue);
 	init_waitqueue_head(&a->async_wait);
 	INIT_WORK(&a->async_work, vdrep_async_work);
 	INIT_WORK(&a->event_work, vdrep_assoc_event_work);
+	INIT_WORK(&a->restore_work, vdrep_snapshot_restore_work);
+	xa_init(&a->store_map);
 
-	a->target_path = kstrdup(target_path, GFP_KERNEL);
+	a->target_path = kstrdup(p->target_path, GFP_KERNEL);
 	if (!a->target_path) {
 		err = -ENOMEM;
 		goto err_free;
@@ -287,55 +429,71 @@ struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol, const char *nam
 	if (!err)
 		err = vdrep_chunkmap_init(&a->async_dirty, vol->nr_chunks);
 	if (!err)
+		err = vdrep_chunkmap_init(&a->changed, vol->nr_chunks);
+	if (!err)
+		err = vdrep_chunkmap_init(&a->restore, vol->nr_chunks);
+	if (!err)
 		err = vdrep_copy_init(a);
 	if (err)
 		goto err_free;
 
-	err = vdrep_bdev_open(&a->target, target_path, a);
+	err = vdrep_bdev_open(&a->target, p->target_path, a);
 	if (err) {
 		vdrep_extack(extack, NULL, vdrep_target_open_error(err));
 		goto err_free;
 	}
-	target = a->target.bdev;
-	err = -EINVAL;
-	if (target->bd_disk->fops == &vdrep_volume_fops ||
-	    target->bd_disk->fops == &vdrep_view_fops) {
-		NL_SET_ERR_MSG(extack, "target is a vdrep device");
+	err = vdrep_assoc_check_target(a, extack);
+	if (err)
 		goto err_close;
-	}
-	if (bdev_nr_sectors(target) < get_capacity(vol->disk)) {
-		NL_SET_ERR_MSG(extack, "target is smaller than the volume");
-		goto err_close;
-	}
-	if (bdev_logical_block_size(target) > queue_logical_block_size(vol->disk->queue)) {
-		NL_SET_ERR_MSG(extack, "target's logical block size is larger than the volume's");
-		goto err_close;
-	}
-	if (bdev_is_zoned(target)) {
-		err = -EOPNOTSUPP;
-		NL_SET_ERR_MSG(extack, "zoned target devices are not supported");
-		goto err_close;
-	}
 
-	/* Nothing is on the target yet: every chunk differs. */
-	vdrep_chunkmap_set_all(&a->dirty);
-	a->phase = a->prev_phase = prepare_only ? VDREP_PH_PREPARED : VDREP_PH_SYNCING;
-	if (!prepare_only)
-		a->requested = VDREP_COPY_STATE_SYNCHRONIZED;
-	/* The initial copy runs with writes mirrored (sync) or tracked (async). */
-	a->io_mode = (prepare_only || vdrep_assoc_async(a)) ? VDREP_IO_TRACK
-							    : VDREP_IO_SYNC;
+	if (vdrep_is_snapshot(a)) {
+		/* Nothing preserved yet; the point in time is now (below). */
+		a->phase = p->prepare_only ? VDREP_PH_PREPARED : VDREP_PH_SPLIT;
+		a->io_mode = p->prepare_only ? VDREP_IO_NONE : VDREP_IO_COW;
+	} else {
+		/* Nothing is on the target yet: every chunk differs. */
+		vdrep_chunkmap_set_all(&a->dirty);
+		a->phase = p->prepare_only ? VDREP_PH_PREPARED : VDREP_PH_SYNCING;
+		if (vdrep_is_clone(a))
+			a->io_mode = p->prepare_only ? VDREP_IO_TRACK : VDREP_IO_COW;
+		else	/* mirrored (sync) or tracked (async) during the copy */
+			a->io_mode = (p->prepare_only || vdrep_assoc_async(a)) ?
+				     VDREP_IO_TRACK : VDREP_IO_SYNC;
+	}
+	a->prev_phase = a->phase;
+	/* A snapshot is complete at once; the others run their first copy. */
+	if (!p->prepare_only && !vdrep_is_snapshot(a))
+		a->requested = vdrep_op_requested_state(a->sync_type,
+							VDREP_OPERATION_ACTIVATE);
 
 	vol->slots[id] = a;
 	rcu_assign_pointer(vol->assocs[id], a);
 	WRITE_ONCE(vol->nr_assocs, vol->nr_assocs + 1);
 	if (vol->nr_assocs == 1)
 		vdrep_io_drain_plain(vol);
+	/*
+	 * Every bio still in flight saw this association: the point in time
+	 * of a snapshot or clone, and what an activation relies on.
+	 */
+	vdrep_volume_drain(vol);
+	if (!vdrep_is_mirror(a) && !p->prepare_only) {
+		a->sync_time = ktime_get_real_ns();
+		if (vdrep_is_snapshot(a) || vdrep_is_clone(a)) {
+			err = vdrep_view_create(a);
+			if (err)
+				pr_warn("%s: no view for %s: %d\n", vol->disk->disk_name,
+					a->name, err);
+		}
+	}
 
-	pr_info("%s: %s mirror %s created on %s (%pg)%s\n", vol->disk->disk_name,
-		vdrep_assoc_async(a) ? "asynchronous" : "synchronous", a->name,
-		a->target_path, target, prepare_only ? ", prepared" : "");
-	/* The caller starts the copy once it announced the association. */
+	if (vdrep_is_mirror(a))
+		pr_info("%s: %s mirror %s created on %s (%pg)%s\n", vol->disk->disk_name,
+			vdrep_assoc_async(a) ? "asynchronous" : "synchronous", a->name,
+			a->target_path, a->target.bdev, p->prepare_only ? ", prepared" : "");
+	else
+		pr_info("%s: %s %s created on %s (%pg)%s\n", vol->disk->disk_name,
+			vdrep_kind_names[a->sync_type], a->name, a->target_path,
+			a->target.bdev, p->prepare_only ? ", prepared" : "");
 	return a;
 
 err_close:
@@ -343,6 +501,13 @@ err_close:
 err_free:
 	vdrep_assoc_free(a);
 	return ERR_PTR(err);
+}
+
+/* Start the first copy of a new association (not prepared). */
+void vdrep_assoc_start(struct vdrep_assoc *a)
+{
+	if (!vdrep_is_snapshot(a))
+		vdrep_copy_start(a, VDREP_COPY_TO_TARGET);
 }
 
 /*
@@ -359,7 +524,8 @@ void vdrep_assoc_destroy(struct vdrep_assoc *a)
 	WRITE_ONCE(a->going, true);
 	spin_unlock_irqrestore(&a->lock, flags);
 	vdrep_copy_stop(a);
-	vdrep_assoc_drain(a, VDREP_IO_TRACK);
+	cancel_work_sync(&a->restore_work);
+	vdrep_assoc_drain(a, VDREP_IO_NONE);
 	vdrep_async_wait_empty(a);
 
 	if (rcu_access_pointer(vol->redirect) == a)

@@ -75,3 +75,26 @@ u64 vdrep_chunkmap_next(const struct vdrep_chunkmap *map, u64 from)
 		return map->nr_chunks;
 	return find_next_bit(map->bits, map->nr_chunks, from);
 }
+
+bool vdrep_chunkmap_all(const struct vdrep_chunkmap *map, u64 first, u64 last)
+{
+	if (last >= map->nr_chunks)
+		last = map->nr_chunks - 1;
+	if (first > last)
+		return true;
+	return find_next_zero_bit(map->bits, last + 1, first) > last;
+}
+
+u64 vdrep_chunkmap_merge(struct vdrep_chunkmap *dst, struct vdrep_chunkmap *src,
+			 bool clear_src)
+{
+	u64 chunk, newly = 0;
+
+	for (chunk = vdrep_chunkmap_next(src, 0); chunk < src->nr_chunks;
+	     chunk = vdrep_chunkmap_next(src, chunk + 1)) {
+		newly += vdrep_chunkmap_set_range(dst, chunk, chunk);
+		if (clear_src)
+			vdrep_chunkmap_clear(src, chunk);
+	}
+	return newly;
+}

@@ -13,6 +13,7 @@
 #define VDREP_CHUNKMAP_H
 
 #include <linux/atomic.h>
+#include <linux/bitops.h>
 #include <linux/types.h>
 
 struct vdrep_chunkmap {
@@ -32,6 +33,15 @@ bool vdrep_chunkmap_clear(struct vdrep_chunkmap *map, u64 chunk);
 void vdrep_chunkmap_clear_all(struct vdrep_chunkmap *map);
 /* Any chunk of first..last set. */
 bool vdrep_chunkmap_any(const struct vdrep_chunkmap *map, u64 first, u64 last);
+/* Every chunk of first..last set. */
+bool vdrep_chunkmap_all(const struct vdrep_chunkmap *map, u64 first, u64 last);
+/* Set in @dst every chunk set in @src; with @clear_src, clear them in @src. */
+u64 vdrep_chunkmap_merge(struct vdrep_chunkmap *dst, struct vdrep_chunkmap *src,
+			 bool clear_src);
+static inline bool vdrep_chunkmap_test(const struct vdrep_chunkmap *map, u64 chunk)
+{
+	return chunk < map->nr_chunks && test_bit(chunk, map->bits);
+}
 /* The first set chunk at or after @from, or nr_chunks if none. */
 u64 vdrep_chunkmap_next(const struct vdrep_chunkmap *map, u64 from);
 

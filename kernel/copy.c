@@ -248,6 +248,8 @@ static void vdrep_copy_job_done(struct vdrep_copy_job *job)
 		return;
 	}
 	vdrep_chunkmap_clear(&a->dirty, job->chunk);
+	if (!to_target)
+		vdrep_source_rewritten(a->vol, a, job->chunk);
 	atomic64_inc(&a->copied_chunks);
 	vdrep_copy_account(a, a->vol->chunk_size);
 	vdrep_copy_unlock(a, job);
@@ -325,24 +327,46 @@ static void vdrep_copy_deactivate(struct vdrep_assoc *a)
 }
 
 /*
+ * A clone's fill, resync or restore is done: it is split from the source
+ * (SyncState Frozen), and writes only note what they change. An
+ * unsync-unassoc clone's fill ends the association.
+ */
+static bool vdrep_clone_finish(struct vdrep_assoc *a, enum vdrep_phase phase)
+{
+	unsigned long flags;
+	bool done = false;
+
+	vdrep_assoc_drain(a, VDREP_IO_NONE);
+	spin_lock_irqsave(&a->lock, flags);
+	if (a->phase == phase && a->copy_running && !vdrep_chunkmap_weight(&a->dirty)) {
+		a->copy_running = false;
+		vdrep_assoc_set_phase_locked(a, VDREP_PH_SPLIT);
+		done = true;
+	}
+	spin_unlock_irqrestore(&a->lock, flags);
+	/* Removed after the announcement, so the split comes before the destroy. */
+	a->remove_when_done = done && phase != VDREP_PH_RESTORING &&
+			      a->copy_type == VDREP_COPY_TYPE_UNSYNC_UNASSOC;
+	return true;
+}
+
+/*
  * The dirty map is empty and nothing is in flight: end the operation.
  * Returns false if new dirty chunks appeared and copying must go on.
  */
 static bool vdrep_copy_finish(struct vdrep_assoc *a)
 {
 	struct vdrep_volume *vol = a->vol;
-	enum vdrep_phase phase;
+	enum vdrep_phase phase = vdrep_assoc_phase(a);
 	unsigned long flags;
-
-	spin_lock_irqsave(&a->lock, flags);
-	phase = a->phase;
-	spin_unlock_irqrestore(&a->lock, flags);
 
 	if (phase == VDREP_PH_RESTORING || phase == VDREP_PH_FAILING_BACK) {
 		/* The source holds everything: reads may go there again. */
 		rcu_assign_pointer(vol->redirect, NULL);
 		synchronize_rcu();
 	}
+	if (vdrep_is_clone(a))
+		return vdrep_clone_finish(a, phase);
 	if (vdrep_assoc_async(a)) {
 		/* Back to queued writes; any tracked meanwhile are copied first. */
 		vdrep_assoc_drain(a, VDREP_IO_ASYNC);
@@ -429,6 +453,8 @@ void vdrep_copy_work(struct work_struct *work)
 			if (vdrep_copy_finish(a)) {
 				vdrep_copy_deactivate(a);
 				vdrep_assoc_announce(a);
+				if (a->remove_when_done)
+					vdrep_assoc_remove_when_done(a);
 				return;
 			}
 			mod_delayed_work(vdrep_wq, &a->copy_work, 0);

@@ -52,8 +52,13 @@ int vdrep_io_init(struct vdrep_volume *vol)
 			  offsetof(struct vdrep_target_io, clone), BIOSET_NEED_BVECS);
 	if (err)
 		goto err_bioset_exit;
+	err = vdrep_cow_init(vol);
+	if (err)
+		goto err_target_bioset_exit;
 	return 0;
 
+err_target_bioset_exit:
+	bioset_exit(&vol->target_bioset);
 err_bioset_exit:
 	bioset_exit(&vol->bioset);
 err_ref_exit:
@@ -70,6 +75,7 @@ void vdrep_io_exit(struct vdrep_volume *vol)
 	wait_for_completion(&vol->drained);
 	percpu_ref_exit(&vol->inflight);
 	flush_work(&vol->read_retry_work);
+	vdrep_cow_exit(vol);
 	bioset_exit(&vol->target_bioset);
 	bioset_exit(&vol->bioset);
 	free_percpu(vol->plain_refs);

@@ -79,6 +79,8 @@ static void vdrep_io_put(struct vdrep_io *io)
 		a = READ_ONCE(vol->slots[i]);
 		vdrep_assoc_put_ref(a, !!(io->gens & BIT(i)));
 	}
+	if (atomic_dec_and_test(&vol->io_refs[io->vol_gen]))
+		wake_up_all(&vol->io_wait);
 	rcu_read_unlock();
 
 	orig->bi_status = io->status;
@@ -516,6 +518,96 @@ static void vdrep_target_clone(struct vdrep_assoc *a, struct vdrep_io *io,
 	submit_bio_noacct(clone);
 }
 
+/*
+ * Wait until every bio of the association path that started before this
+ * call completed (including those waiting for copy-on-write). Caller holds
+ * vdrep_volumes_lock, which serialises the generations.
+ */
+void vdrep_volume_drain(struct vdrep_volume *vol)
+{
+	unsigned int old;
+
+	lockdep_assert_held(&vdrep_volumes_lock);
+	old = vol->io_gen & 1;
+	smp_store_release(&vol->io_gen, vol->io_gen + 1);
+	synchronize_rcu();
+	wait_event(vol->io_wait, !atomic_read(&vol->io_refs[old]));
+}
+
+/*
+ * Send @io's bio on: what each association's mode asks of a write, then
+ * the primary clone. @modes are those seen under the bio's io_refs.
+ */
+static void vdrep_io_dispatch(struct vdrep_io *io, struct vdrep_assoc **assocs,
+			      const enum vdrep_io_mode *modes, unsigned int n)
+{
+	struct bio *bio = io->orig;
+	bool has_data = bio_sectors(bio) > 0;
+	u64 first = io->first_chunk, last = io->last_chunk;
+	unsigned int i;
+
+	if (io->status) {
+		/* Copy-on-write could not make the chunks safe: fail the bio. */
+		atomic_dec(&io->remaining);
+		vdrep_io_put(io);
+		return;
+	}
+	if (op_is_write(bio_op(bio))) {
+		for (i = 0; i < n; i++) {
+			struct vdrep_assoc *a = assocs[i];
+
+			switch (modes[i]) {
+			case VDREP_IO_NONE:
+			case VDREP_IO_COW:
+				/* Chunks already preserved; a clone notes the change. */
+				if (has_data && vdrep_is_clone(a))
+					vdrep_chunkmap_set_range(&a->changed, first, last);
+				break;
+			case VDREP_IO_TRACK:
+			case VDREP_IO_REVERSE:
+				if (has_data)
+					vdrep_chunkmap_set_range(&a->dirty, first, last);
+				break;
+			case VDREP_IO_SYNC:
+				vdrep_target_clone(a, io, bio);
+				break;
+			case VDREP_IO_ASYNC:
+				if (!vdrep_async_queue(a, bio, first, last)) {
+					if (has_data)
+						vdrep_chunkmap_set_range(&a->dirty, first, last);
+					vdrep_async_overflow(a);
+				}
+				break;
+			}
+		}
+	}
+	submit_bio_noacct(&io->clone);
+	vdrep_io_put(io);
+}
+
+/* A bio back from copy-on-write (cow.c): dispatch it with today's modes. */
+void vdrep_io_dispatch_deferred(struct vdrep_io *io)
+{
+	struct vdrep_assoc *assocs[VDREP_MAX_ASSOCS];
+	enum vdrep_io_mode modes[VDREP_MAX_ASSOCS];
+	struct vdrep_volume *vol = io->vol;
+	unsigned int n = 0, i;
+
+	/*
+	 * A mode changed meanwhile is newer than the bio's generation: the
+	 * drain that changed it still waits for this bio, and the new mode
+	 * does at least what the old one did for it.
+	 */
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		if (!(io->refs & BIT(i)))
+			continue;
+		assocs[n] = READ_ONCE(vol->slots[i]);
+		modes[n] = READ_ONCE(assocs[n]->io_mode);
+		n++;
+	}
+	vdrep_io_dispatch(io, assocs, modes, n);
+}
+
 void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio)
 {
 	struct vdrep_assoc *assocs[VDREP_MAX_ASSOCS];
@@ -524,7 +616,7 @@ void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio)
 	bool write = op_is_write(bio_op(bio));
 	bool has_data = bio_sectors(bio) > 0;
 	struct vdrep_assoc *redirect;
-	unsigned int n = 0, i;
+	unsigned int n = 0, i, vol_gen;
 	u64 first = 0, last = 0;
 	struct vdrep_io *io;
 	struct bio *clone;
@@ -549,6 +641,9 @@ void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio)
 		WRITE_ONCE(vol->last_io, jiffies);
 
 	rcu_read_lock();
+	/* Generation first: a bio of the new one sees every new association. */
+	vol_gen = smp_load_acquire(&vol->io_gen) & 1;
+	atomic_inc(&vol->io_refs[vol_gen]);
 	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
 		struct vdrep_assoc *a = rcu_dereference(vol->assocs[i]);
 		unsigned int gen;
@@ -567,7 +662,8 @@ void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio)
 	redirect = rcu_dereference(vol->redirect);
 	rcu_read_unlock();
 
-	if (redirect) {
+	/* A snapshot's restore is served by copy-on-write, not redirected. */
+	if (redirect && !vdrep_is_snapshot(redirect)) {
 		enum vdrep_io_mode mode = READ_ONCE(redirect->io_mode);
 
 		if (mode == VDREP_IO_REVERSE)
@@ -584,6 +680,7 @@ void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio)
 	io->status = BLK_STS_OK;
 	io->refs = refs;
 	io->gens = gens;
+	io->vol_gen = vol_gen;
 	io->buckets = write && has_data;
 	io->first_chunk = first;
 	io->last_chunk = last;
@@ -592,29 +689,12 @@ void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio)
 	clone->bi_end_io = vdrep_primary_endio;
 	percpu_ref_get(&vol->inflight);
 
-	if (write) {
-		for (i = 0; i < n; i++) {
-			struct vdrep_assoc *a = assocs[i];
-
-			switch (modes[i]) {
-			case VDREP_IO_TRACK:
-			case VDREP_IO_REVERSE:
-				if (has_data)
-					vdrep_chunkmap_set_range(&a->dirty, first, last);
-				break;
-			case VDREP_IO_SYNC:
-				vdrep_target_clone(a, io, bio);
-				break;
-			case VDREP_IO_ASYNC:
-				if (!vdrep_async_queue(a, bio, first, last)) {
-					if (has_data)
-						vdrep_chunkmap_set_range(&a->dirty, first, last);
-					vdrep_async_overflow(a);
-				}
-				break;
-			}
-		}
+	if (has_data &&
+	    vdrep_cow_needed(vol, assocs, modes, n, redirect, write, first, last)) {
+		/* Old data first (invariant 3), in process context. */
+		INIT_WORK(&io->cow_work, vdrep_cow_work);
+		queue_work(vdrep_wq, &io->cow_work);
+		return;
 	}
-	submit_bio_noacct(clone);
-	vdrep_io_put(io);
+	vdrep_io_dispatch(io, assocs, modes, n);
 }

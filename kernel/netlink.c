@@ -60,7 +60,9 @@ static int vdrep_volume_fill(struct sk_buff *skb, struct vdrep_volume *vol,
 			queue_physical_block_size(vol->disk->queue)) ||
 	    nla_put_u32(skb, VDREP_A_VOLUME_ASSOC_COUNT, READ_ONCE(vol->nr_assocs)) ||
 	    nla_put_u32(skb, VDREP_A_VOLUME_OPEN_COUNT, vdrep_volume_openers(vol)) ||
-	    nla_put_u32(skb, VDREP_A_VOLUME_META_STATE, VDREP_META_STATE_TRANSIENT))
+	    nla_put_u32(skb, VDREP_A_VOLUME_META_STATE, VDREP_META_STATE_TRANSIENT) ||
+	    nla_put_u64_64bit(skb, VDREP_A_VOLUME_OLD_DATA_READS,
+			      atomic64_read(&vol->old_data_reads), VDREP_A_VOLUME_PAD))
 		goto err_cancel;
 	if (event_seq) {
 		*event_seq = nla_reserve_64bit(skb, VDREP_A_VOLUME_EVENT_SEQ,
@@ -311,7 +313,7 @@ static void vdrep_assoc_snapshot(struct vdrep_assoc *a, struct vdrep_assoc_snaps
 	unsigned long flags;
 
 	spin_lock_irqsave(&a->lock, flags);
-	vdrep_phase_report(a->phase, a->prev_phase, &s->r);
+	vdrep_phase_report(a->sync_type, a->phase, a->prev_phase, &s->r);
 	s->requested = a->requested;
 	s->priority = a->copy_priority;
 	s->rate_limit = a->rate_limit;
@@ -319,7 +321,7 @@ static void vdrep_assoc_snapshot(struct vdrep_assoc *a, struct vdrep_assoc_snaps
 	s->view_writable = a->view_writable;
 	vdrep_view_name(a, s->view);
 	/* A synchronous mirror in sync is equal to its source right now. */
-	if (a->phase == VDREP_PH_SYNCHRONIZED &&
+	if (vdrep_is_mirror(a) && a->phase == VDREP_PH_SYNCHRONIZED &&
 	    (!vdrep_assoc_async(a) || !vdrep_chunkmap_weight(&a->async_dirty)))
 		s->sync_time = ktime_get_real_ns();
 	else
@@ -328,18 +330,69 @@ static void vdrep_assoc_snapshot(struct vdrep_assoc *a, struct vdrep_assoc_snaps
 	s->copy_rate = READ_ONCE(a->copy_rate);
 }
 
+/* The seed's CopyType, ReplicaType and CopyMethodology of @a. */
+static void vdrep_assoc_kind(struct vdrep_assoc *a, u32 *copy_type, u32 *replica,
+			     u32 *method)
+{
+	switch (a->sync_type) {
+	case VDREP_SYNC_TYPE_SNAPSHOT:
+		*copy_type = VDREP_COPY_TYPE_UNSYNC_ASSOC;
+		*replica = VDREP_REPLICA_TYPE_AFTER_DELTA;
+		*method = VDREP_COPY_METHODOLOGY_COPY_ON_WRITE;
+		break;
+	case VDREP_SYNC_TYPE_CLONE:
+		*copy_type = a->copy_type;
+		*replica = VDREP_REPLICA_TYPE_FULL_COPY;
+		*method = VDREP_COPY_METHODOLOGY_SNAP_AND_CLONE;
+		break;
+	default:
+		*copy_type = vdrep_assoc_async(a) ? VDREP_COPY_TYPE_ASYNC : VDREP_COPY_TYPE_SYNC;
+		*replica = VDREP_REPLICA_TYPE_FULL_COPY;
+		*method = vdrep_assoc_async(a) ? VDREP_COPY_METHODOLOGY_DELTA_UPDATE :
+			  (a->sync_time ? VDREP_COPY_METHODOLOGY_INCREMENTAL_COPY :
+					  VDREP_COPY_METHODOLOGY_FULL_COPY);
+		break;
+	}
+}
+
+/*
+ * Chunks where target and source differ, and those the current copy has
+ * left (PercentSynced): for a restoring snapshot, the chunks to restore.
+ */
+static void vdrep_assoc_chunks(struct vdrep_assoc *a, enum vdrep_phase phase,
+			       u64 *dirty, u64 *left)
+{
+	u64 total = a->dirty.nr_chunks;
+
+	*dirty = vdrep_chunkmap_weight(&a->dirty) + vdrep_chunkmap_weight(&a->async_dirty);
+	if (vdrep_is_clone(a))
+		*dirty += vdrep_chunkmap_weight(&a->changed);
+	*dirty = min(total, *dirty);
+	*left = *dirty;
+	if (vdrep_is_snapshot(a) && phase == VDREP_PH_RESTORING)
+		*left = vdrep_chunkmap_weight(&a->restore);
+	else if (vdrep_is_clone(a))
+		*left = vdrep_chunkmap_weight(&a->dirty);
+}
+
 static int vdrep_assoc_fill(struct sk_buff *skb, struct vdrep_assoc *a,
 			    u32 portid, u32 seq, int flags, u8 cmd,
 			    struct nlattr **event_seq)
 {
 	struct block_device *t = a->target.bdev;
 	struct vdrep_assoc_snapshot s;
-	u64 dirty, total = a->dirty.nr_chunks;
+	u64 dirty, left, total = a->dirty.nr_chunks;
+	u64 capacity = 0, used = 0;
+	u32 copy_type, replica, method;
 	void *hdr;
 
 	vdrep_assoc_snapshot(a, &s);
-	dirty = min(total, vdrep_chunkmap_weight(&a->dirty) +
-			   vdrep_chunkmap_weight(&a->async_dirty));
+	vdrep_assoc_chunks(a, vdrep_assoc_phase(a), &dirty, &left);
+	vdrep_assoc_kind(a, &copy_type, &replica, &method);
+	if (vdrep_is_snapshot(a)) {
+		capacity = a->store_slots * a->vol->chunk_size;
+		used = vdrep_snapshot_store_used(a);
+	}
 
 	hdr = genlmsg_put(skb, portid, seq, &vdrep_family, flags, cmd);
 	if (!hdr)
@@ -355,19 +408,15 @@ static int vdrep_assoc_fill(struct sk_buff *skb, struct vdrep_assoc *a,
 	    PUT64(TARGET_SIZE, bdev_nr_bytes(t)) ||
 	    nla_put_u32(skb, VDREP_A_ASSOC_SYNC_TYPE, a->sync_type) ||
 	    nla_put_u32(skb, VDREP_A_ASSOC_SYNC_MODE, a->sync_mode) ||
-	    nla_put_u32(skb, VDREP_A_ASSOC_COPY_TYPE, vdrep_assoc_async(a) ?
-			VDREP_COPY_TYPE_ASYNC : VDREP_COPY_TYPE_SYNC) ||
-	    nla_put_u32(skb, VDREP_A_ASSOC_REPLICA_TYPE, VDREP_REPLICA_TYPE_FULL_COPY) ||
-	    nla_put_u32(skb, VDREP_A_ASSOC_COPY_METHODOLOGY, vdrep_assoc_async(a) ?
-			VDREP_COPY_METHODOLOGY_DELTA_UPDATE :
-			(a->sync_time ? VDREP_COPY_METHODOLOGY_INCREMENTAL_COPY :
-					VDREP_COPY_METHODOLOGY_FULL_COPY)) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_COPY_TYPE, copy_type) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_REPLICA_TYPE, replica) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_COPY_METHODOLOGY, method) ||
 	    nla_put_u32(skb, VDREP_A_ASSOC_COPY_PRIORITY, s.priority) ||
 	    nla_put_u32(skb, VDREP_A_ASSOC_COPY_STATE, s.r.copy_state) ||
 	    nla_put_u32(skb, VDREP_A_ASSOC_REQUESTED_COPY_STATE, s.requested) ||
 	    nla_put_u32(skb, VDREP_A_ASSOC_SYNC_STATE, s.r.sync_state) ||
 	    nla_put_u32(skb, VDREP_A_ASSOC_PROGRESS_STATUS, s.r.progress_status) ||
-	    nla_put_u32(skb, VDREP_A_ASSOC_PERCENT_SYNCED, vdrep_percent_synced(dirty, total)) ||
+	    nla_put_u32(skb, VDREP_A_ASSOC_PERCENT_SYNCED, vdrep_percent_synced(left, total)) ||
 	    PUT64(SYNC_TIME, s.sync_time) ||
 	    nla_put_u8(skb, VDREP_A_ASSOC_SYNC_MAINTAINED,
 		       s.r.copy_state == VDREP_COPY_STATE_SYNCHRONIZED) ||
@@ -382,7 +431,10 @@ static int vdrep_assoc_fill(struct sk_buff *skb, struct vdrep_assoc *a,
 	    PUT64(SOURCE_READ_ERRORS, atomic64_read(&a->source_read_errors)) ||
 	    PUT64(SOURCE_WRITE_ERRORS, atomic64_read(&a->source_write_errors)) ||
 	    PUT64(TARGET_READ_ERRORS, atomic64_read(&a->target_read_errors)) ||
-	    PUT64(TARGET_WRITE_ERRORS, atomic64_read(&a->target_write_errors)))
+	    PUT64(TARGET_WRITE_ERRORS, atomic64_read(&a->target_write_errors)) ||
+	    PUT64(STORE_CAPACITY, capacity) ||
+	    PUT64(STORE_USED, used) ||
+	    PUT64(OLD_DATA_READS, atomic64_read(&a->old_data_reads)))
 		goto err_cancel;
 	if (s.view_writable && nla_put_flag(skb, VDREP_A_ASSOC_VIEW_WRITABLE))
 		goto err_cancel;
@@ -559,17 +611,65 @@ static int vdrep_nl_check_backlog(struct genl_info *info, u64 *backlog)
 	return 0;
 }
 
+/* The kind-specific create attributes: present only where they apply. */
+static int vdrep_nl_check_kind(struct genl_info *info, struct vdrep_assoc_params *p)
+{
+	struct nlattr **attrs = info->attrs;
+	const char *msg;
+
+	if (attrs[VDREP_A_ASSOC_SYNC_TYPE])
+		p->sync_type = nla_get_u32(attrs[VDREP_A_ASSOC_SYNC_TYPE]);
+	if (attrs[VDREP_A_ASSOC_SYNC_MODE]) {
+		if (p->sync_type != VDREP_SYNC_TYPE_MIRROR) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attrs[VDREP_A_ASSOC_SYNC_MODE],
+					    "a sync mode applies only to mirrors");
+			return -EINVAL;
+		}
+		p->sync_mode = nla_get_u32(attrs[VDREP_A_ASSOC_SYNC_MODE]);
+		msg = vdrep_check_sync_mode(p->sync_mode);
+		if (msg) {
+			vdrep_extack(info->extack, attrs[VDREP_A_ASSOC_SYNC_MODE], msg);
+			return -EINVAL;
+		}
+	}
+	if (p->sync_type != VDREP_SYNC_TYPE_MIRROR)
+		p->sync_mode = VDREP_SYNC_MODE_UNKNOWN;
+	if (attrs[VDREP_A_ASSOC_COPY_TYPE]) {
+		if (p->sync_type != VDREP_SYNC_TYPE_CLONE) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attrs[VDREP_A_ASSOC_COPY_TYPE],
+					    "a copy type applies only to clones");
+			return -EINVAL;
+		}
+		p->copy_type = nla_get_u32(attrs[VDREP_A_ASSOC_COPY_TYPE]);
+		if (p->copy_type != VDREP_COPY_TYPE_UNSYNC_ASSOC &&
+		    p->copy_type != VDREP_COPY_TYPE_UNSYNC_UNASSOC) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attrs[VDREP_A_ASSOC_COPY_TYPE],
+					    "a clone's copy type is unsync-assoc (4) or unsync-unassoc (5)");
+			return -EINVAL;
+		}
+	}
+	if (p->backlog_limit && p->sync_mode != VDREP_SYNC_MODE_ASYNCHRONOUS) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[VDREP_A_ASSOC_BACKLOG_LIMIT],
+				    "a backlog limit applies only to asynchronous mirrors");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int vdrep_nl_assoc_create_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	char vname[VDREP_NAME_MAX_LEN + 1], aname[VDREP_NAME_MAX_LEN + 1];
-	u32 sync_mode = VDREP_SYNC_MODE_SYNCHRONOUS;
-	u32 priority = VDREP_COPY_PRIORITY_SAME;
+	struct vdrep_assoc_params p = {
+		.name = aname,
+		.sync_type = VDREP_SYNC_TYPE_MIRROR,
+		.sync_mode = VDREP_SYNC_MODE_SYNCHRONOUS,
+		.copy_type = VDREP_COPY_TYPE_UNSYNC_ASSOC,
+		.copy_priority = VDREP_COPY_PRIORITY_SAME,
+	};
 	struct nlattr **attrs = info->attrs;
 	struct sk_buff *reply;
-	u64 rate = 0, backlog = 0;
 	struct vdrep_volume *vol;
 	struct vdrep_assoc *a;
-	const char *msg;
 	int err;
 
 	err = vdrep_nl_get_name(info, VDREP_A_ASSOC_VOLUME, VDREP_NAME_VOLUME,
@@ -583,32 +683,18 @@ int vdrep_nl_assoc_create_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "target path is required");
 		return -EINVAL;
 	}
-	if (attrs[VDREP_A_ASSOC_SYNC_TYPE] &&
-	    nla_get_u32(attrs[VDREP_A_ASSOC_SYNC_TYPE]) != VDREP_SYNC_TYPE_MIRROR) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attrs[VDREP_A_ASSOC_SYNC_TYPE],
-				    "snapshots and clones are not supported yet; only mirrors");
-		return -EOPNOTSUPP;
-	}
-	if (attrs[VDREP_A_ASSOC_SYNC_MODE]) {
-		sync_mode = nla_get_u32(attrs[VDREP_A_ASSOC_SYNC_MODE]);
-		msg = vdrep_check_sync_mode(sync_mode);
-		if (msg) {
-			vdrep_extack(info->extack, attrs[VDREP_A_ASSOC_SYNC_MODE], msg);
-			return -EINVAL;
-		}
-	}
+	p.target_path = nla_data(attrs[VDREP_A_ASSOC_TARGET_PATH]);
 	if (attrs[VDREP_A_ASSOC_COPY_PRIORITY])
-		priority = nla_get_u32(attrs[VDREP_A_ASSOC_COPY_PRIORITY]);
+		p.copy_priority = nla_get_u32(attrs[VDREP_A_ASSOC_COPY_PRIORITY]);
 	if (attrs[VDREP_A_ASSOC_RATE_LIMIT])
-		rate = nla_get_u64(attrs[VDREP_A_ASSOC_RATE_LIMIT]);
-	err = vdrep_nl_check_backlog(info, &backlog);
+		p.rate_limit = nla_get_u64(attrs[VDREP_A_ASSOC_RATE_LIMIT]);
+	p.prepare_only = nla_get_flag(attrs[VDREP_A_ASSOC_PREPARE_ONLY]);
+	p.view_writable = nla_get_flag(attrs[VDREP_A_ASSOC_VIEW_WRITABLE]);
+	err = vdrep_nl_check_backlog(info, &p.backlog_limit);
+	if (!err)
+		err = vdrep_nl_check_kind(info, &p);
 	if (err)
 		return err;
-	if (backlog && sync_mode != VDREP_SYNC_MODE_ASYNCHRONOUS) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attrs[VDREP_A_ASSOC_BACKLOG_LIMIT],
-				    "a backlog limit applies only to asynchronous mirrors");
-		return -EINVAL;
-	}
 
 	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!reply)
@@ -628,14 +714,10 @@ int vdrep_nl_assoc_create_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -EEXIST;
 		goto err_unlock;
 	}
-	a = vdrep_assoc_create(vol, aname, nla_data(attrs[VDREP_A_ASSOC_TARGET_PATH]),
-			       sync_mode, priority,
-			       nla_get_flag(attrs[VDREP_A_ASSOC_PREPARE_ONLY]),
-			       nla_get_flag(attrs[VDREP_A_ASSOC_VIEW_WRITABLE]),
-			       rate, backlog, info->extack);
+	a = vdrep_assoc_create(vol, &p, info->extack);
 	if (IS_ERR(a)) {
 		err = PTR_ERR(a);
-		if (err != -ENOSPC)
+		if (err != -ENOSPC && err != -EBUSY)
 			NL_SET_BAD_ATTR(info->extack, attrs[VDREP_A_ASSOC_TARGET_PATH]);
 		goto err_unlock;
 	}
@@ -643,8 +725,8 @@ int vdrep_nl_assoc_create_doit(struct sk_buff *skb, struct genl_info *info)
 			       VDREP_CMD_ASSOC_CREATE, NULL);
 	/* Announced before its copy starts: no change comes before the create. */
 	vdrep_notify_send(vdrep_assoc_notify_prepare(a, VDREP_CMD_ASSOC_CREATE_NTF));
-	if (!nla_get_flag(attrs[VDREP_A_ASSOC_PREPARE_ONLY]))
-		vdrep_copy_start(a, VDREP_COPY_TO_TARGET);
+	if (!p.prepare_only)
+		vdrep_assoc_start(a);
 	mutex_unlock(&vdrep_volumes_lock);
 
 	if (err) {
@@ -659,8 +741,11 @@ err_unlock:
 	return err;
 }
 
-/* Detach: the view goes first (refused if open), then the association. */
-static int vdrep_assoc_detach(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
+/*
+ * Detach: the view goes first (refused if open), then the association.
+ * Caller holds vdrep_volumes_lock.
+ */
+int vdrep_assoc_detach(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
 {
 	struct vdrep_ntf ntf;
 	unsigned long flags;
@@ -668,7 +753,7 @@ static int vdrep_assoc_detach(struct vdrep_assoc *a, struct netlink_ext_ack *ext
 	int err;
 
 	spin_lock_irqsave(&a->lock, flags);
-	msg = vdrep_mirror_op_check(VDREP_OPERATION_DETACH, a->phase, &err);
+	msg = vdrep_op_check(a->sync_type, VDREP_OPERATION_DETACH, a->phase, &err);
 	spin_unlock_irqrestore(&a->lock, flags);
 	/* A restore that broke still serves unrestored chunks from the target. */
 	if (!msg && rcu_access_pointer(a->vol->redirect) == a) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Operations on a mirror (DESIGN.md section 3), run by assoc-modify under
+ * Operations on associations (DESIGN.md section 3), run by assoc-modify under
  * vdrep_volumes_lock. Each checks the phase against the table in state.c
  * (nothing changes when refused), sets RequestedCopyState, goes through its
  * in-progress phase (announced) and either ends in its final phase or, for
@@ -12,27 +12,57 @@
  * reached the target, so the target is exactly as the phase says.
  */
 #include <linux/blkdev.h>
+#include <linux/ktime.h>
 
 #include "vdrep.h"
-
-static enum vdrep_phase vdrep_assoc_phase(struct vdrep_assoc *a)
-{
-	unsigned long flags;
-	enum vdrep_phase phase;
-
-	spin_lock_irqsave(&a->lock, flags);
-	phase = a->phase;
-	spin_unlock_irqrestore(&a->lock, flags);
-	return phase;
-}
 
 static void vdrep_assoc_request(struct vdrep_assoc *a, u32 op)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&a->lock, flags);
-	a->requested = vdrep_op_requested_state(op);
+	a->requested = vdrep_op_requested_state(a->sync_type, op);
 	spin_unlock_irqrestore(&a->lock, flags);
+}
+
+/* A snapshot or clone of the volume other than @a preserves the source. */
+static bool vdrep_other_preserving(struct vdrep_assoc *a)
+{
+	struct vdrep_volume *vol = a->vol;
+	unsigned int i;
+
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		struct vdrep_assoc *o = vol->slots[i];
+
+		if (o && o != a && READ_ONCE(o->io_mode) == VDREP_IO_COW)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Another association would miss what a restore from @a writes to the
+ * source: a mirror whose writes reach its target, or (unless @a is a
+ * snapshot, whose restore preserves for the others) a snapshot or clone.
+ */
+static const char *vdrep_restore_conflict(struct vdrep_assoc *a)
+{
+	struct vdrep_volume *vol = a->vol;
+	unsigned int i;
+
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		struct vdrep_assoc *o = vol->slots[i];
+		enum vdrep_io_mode mode;
+
+		if (!o || o == a)
+			continue;
+		mode = READ_ONCE(o->io_mode);
+		if (mode == VDREP_IO_SYNC || mode == VDREP_IO_ASYNC)
+			return "another mirror of the volume is in sync and would miss the restored data: fracture it first";
+	}
+	if (!vdrep_is_snapshot(a) && vdrep_other_preserving(a))
+		return "a snapshot or clone of the volume preserves its source, which this restore would bypass";
+	return NULL;
 }
 
 /* Another association holds the volume's reads (failed over, restoring). */
@@ -149,6 +179,146 @@ static int vdrep_op_failover(struct vdrep_assoc *a, struct netlink_ext_ack *exta
 	return 0;
 }
 
+/* ------------------------------------------------------------ snapshots */
+
+/* Take the point in time: from now on writes preserve what it needs. */
+static int vdrep_snapshot_take(struct vdrep_assoc *a)
+{
+	unsigned long flags;
+
+	vdrep_assoc_drain(a, VDREP_IO_COW);
+	spin_lock_irqsave(&a->lock, flags);
+	a->sync_time = ktime_get_real_ns();
+	vdrep_assoc_set_phase_locked(a, VDREP_PH_SPLIT);
+	spin_unlock_irqrestore(&a->lock, flags);
+	vdrep_assoc_announce(a);
+	return vdrep_view_create(a);
+}
+
+/* A new point in time: no write preserves for the old one, the store empties. */
+static int vdrep_snapshot_resync(struct vdrep_assoc *a)
+{
+	vdrep_assoc_set_phase(a, VDREP_PH_RESYNCING);
+	vdrep_assoc_drain(a, VDREP_IO_NONE);
+	vdrep_snapshot_reset(a);
+	atomic64_set(&a->copied_chunks, 0);
+	return vdrep_snapshot_take(a);
+}
+
+/*
+ * Copy the stored chunks back to the source. I/O to a chunk not yet
+ * restored restores it first (cow.c), so the volume shows the snapshot's
+ * image as soon as this returns; a worker does the rest.
+ */
+static void vdrep_snapshot_restore(struct vdrep_assoc *a)
+{
+	struct vdrep_volume *vol = a->vol;
+
+	vdrep_assoc_set_phase(a, VDREP_PH_RESTORING);
+	a->last_percent = U32_MAX;
+	atomic64_set(&a->copied_chunks, 0);
+	if (rcu_access_pointer(vol->redirect) != a) {
+		vdrep_chunkmap_merge(&a->restore, &a->dirty, false);
+		rcu_assign_pointer(vol->redirect, a);
+		/* Bios that missed the redirect are done before the restore runs. */
+		vdrep_volume_drain(vol);
+	}
+	queue_work(vdrep_wq, &a->restore_work);
+}
+
+static int vdrep_snapshot_operate(struct vdrep_assoc *a, u32 op)
+{
+	switch (op) {
+	case VDREP_OPERATION_ACTIVATE:
+		return vdrep_snapshot_take(a);
+	case VDREP_OPERATION_RESYNC:
+		/* Broken during a restore: the restore is what must go on. */
+		if (rcu_access_pointer(a->vol->redirect) == a) {
+			vdrep_snapshot_restore(a);
+			return 0;
+		}
+		return vdrep_snapshot_resync(a);
+	case VDREP_OPERATION_RESTORE:
+		vdrep_snapshot_restore(a);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* --------------------------------------------------------------- clones */
+
+/*
+ * Start filling @a from a new point in time: the chunks changed since the
+ * last one are copied again, and writes preserve them meanwhile.
+ */
+static int vdrep_clone_fill(struct vdrep_assoc *a, enum vdrep_phase phase)
+{
+	unsigned long flags;
+
+	vdrep_assoc_set_phase(a, phase);
+	/* Writes mark dirty while the changed chunks join the dirty ones. */
+	vdrep_assoc_drain(a, VDREP_IO_TRACK);
+	vdrep_chunkmap_merge(&a->dirty, &a->changed, true);
+	vdrep_assoc_drain(a, VDREP_IO_COW);
+	spin_lock_irqsave(&a->lock, flags);
+	a->sync_time = ktime_get_real_ns();
+	a->resume_phase = phase;
+	spin_unlock_irqrestore(&a->lock, flags);
+	vdrep_copy_start(a, VDREP_COPY_TO_TARGET);
+	return vdrep_view_create(a);
+}
+
+/* Copy the clone's image back to the source, serving it at once. */
+static void vdrep_clone_restore(struct vdrep_assoc *a)
+{
+	vdrep_assoc_set_phase(a, VDREP_PH_RESTORING);
+	vdrep_assoc_drain(a, VDREP_IO_TRACK);
+	vdrep_chunkmap_merge(&a->dirty, &a->changed, true);
+	rcu_assign_pointer(a->vol->redirect, a);
+	/* Writes reach both sides, so the target stays the image to serve. */
+	vdrep_assoc_drain(a, VDREP_IO_SYNC);
+	vdrep_copy_start(a, VDREP_COPY_TO_SOURCE);
+}
+
+static int vdrep_clone_operate(struct vdrep_assoc *a, u32 op)
+{
+	switch (op) {
+	case VDREP_OPERATION_ACTIVATE:
+		return vdrep_clone_fill(a, VDREP_PH_SYNCING);
+	case VDREP_OPERATION_SUSPEND:
+		/* The fill pauses; writes still preserve the point in time. */
+		vdrep_assoc_set_phase(a, VDREP_PH_SUSPENDING);
+		vdrep_copy_stop(a);
+		if (vdrep_assoc_phase(a) != VDREP_PH_BROKEN)
+			vdrep_assoc_set_phase(a, VDREP_PH_SUSPENDED);
+		return 0;
+	case VDREP_OPERATION_RESUME:
+		vdrep_assoc_set_phase(a, a->resume_phase);
+		vdrep_copy_start(a, VDREP_COPY_TO_TARGET);
+		return 0;
+	case VDREP_OPERATION_ABORT:
+		/* The point in time is given up: writes mark what to copy. */
+		vdrep_assoc_set_phase(a, VDREP_PH_ABORTING);
+		vdrep_copy_stop(a);
+		vdrep_assoc_drain(a, VDREP_IO_TRACK);
+		if (vdrep_assoc_phase(a) != VDREP_PH_BROKEN)
+			vdrep_assoc_set_phase(a, VDREP_PH_ABORTED);
+		return 0;
+	case VDREP_OPERATION_RESYNC:
+		if (rcu_access_pointer(a->vol->redirect) == a) {
+			vdrep_start_restore(a, VDREP_PH_RESTORING);
+			return 0;
+		}
+		return vdrep_clone_fill(a, VDREP_PH_RESYNCING);
+	case VDREP_OPERATION_RESTORE:
+		vdrep_clone_restore(a);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 /*
  * Run @op on @a. Caller holds vdrep_volumes_lock. Detach is done by the
  * netlink handler (it ends in a destroy notification).
@@ -160,7 +330,7 @@ int vdrep_assoc_operate(struct vdrep_assoc *a, u32 op, struct netlink_ext_ack *e
 	int err;
 
 	lockdep_assert_held(&vdrep_volumes_lock);
-	msg = vdrep_mirror_op_check(op, phase, &err);
+	msg = vdrep_op_check(a->sync_type, op, phase, &err);
 	if (msg) {
 		vdrep_extack(extack, NULL, msg);
 		return err;
@@ -185,14 +355,33 @@ int vdrep_assoc_operate(struct vdrep_assoc *a, u32 op, struct netlink_ext_ack *e
 		NL_SET_ERR_MSG(extack, "another association of the volume is copying");
 		return -EBUSY;
 	}
-	/* The view goes first: if it is open, nothing has changed. */
-	if (op == VDREP_OPERATION_RESYNC || op == VDREP_OPERATION_RESTORE) {
+	if (op == VDREP_OPERATION_RESTORE) {
+		msg = vdrep_restore_conflict(a);
+		if (msg) {
+			vdrep_extack(extack, NULL, msg);
+			return -EBUSY;
+		}
+	}
+	if (op == VDREP_OPERATION_FAILOVER && vdrep_other_preserving(a)) {
+		NL_SET_ERR_MSG(extack, "a snapshot or clone of the volume preserves its source, which a failover would leave behind");
+		return -EBUSY;
+	}
+	/*
+	 * The view goes first: if it is open, nothing has changed. A
+	 * snapshot's or clone's view shows the same image during a restore.
+	 */
+	if (op == VDREP_OPERATION_RESYNC ||
+	    (op == VDREP_OPERATION_RESTORE && vdrep_is_mirror(a))) {
 		err = vdrep_view_remove(a, extack);
 		if (err)
 			return err;
 	}
 
 	vdrep_assoc_request(a, op);
+	if (vdrep_is_snapshot(a))
+		return vdrep_snapshot_operate(a, op);
+	if (vdrep_is_clone(a))
+		return vdrep_clone_operate(a, op);
 	switch (op) {
 	case VDREP_OPERATION_ACTIVATE:
 		vdrep_start_resync(a, VDREP_PH_SYNCING);

@@ -48,14 +48,32 @@ static const struct {
 #undef PHASE
 };
 
-void vdrep_phase_report(enum vdrep_phase phase, enum vdrep_phase prev,
-			struct vdrep_report *r)
+/* The SyncState of @phase for @sync_type: a few differ from a mirror's. */
+static u32 vdrep_kind_sync_state(u32 sync_type, enum vdrep_phase phase)
+{
+	u32 mirror = vdrep_phases[phase].report.sync_state;
+
+	if (sync_type == VDREP_SYNC_TYPE_MIRROR)
+		return mirror;
+	switch (phase) {
+	case VDREP_PH_SPLIT:
+	case VDREP_PH_SKEWED:
+		return sync_type == VDREP_SYNC_TYPE_SNAPSHOT ? SS(IDLE) : SS(FROZEN);
+	case VDREP_PH_SYNCING:
+		return SS(COPY_IN_PROGRESS);
+	default:
+		return mirror;
+	}
+}
+
+void vdrep_phase_report(u32 sync_type, enum vdrep_phase phase,
+			enum vdrep_phase prev, struct vdrep_report *r)
 {
 	*r = vdrep_phases[phase].report;
 	if (r->copy_state == PREV)
 		r->copy_state = vdrep_phases[prev].report.copy_state;
-	if (r->sync_state == PREV)
-		r->sync_state = vdrep_phases[prev].report.sync_state;
+	r->sync_state = vdrep_kind_sync_state(sync_type,
+					      r->sync_state == PREV ? prev : phase);
 }
 
 bool vdrep_phase_copying(enum vdrep_phase phase)
@@ -73,6 +91,10 @@ bool vdrep_phase_copying(enum vdrep_phase phase)
 }
 
 #define PH(x) BIT(VDREP_PH_##x)
+/* Not while the volume's data lives on the target. */
+#define DETACHABLE ((BIT(VDREP_PH_COUNT) - 1) & \
+		    ~(PH(FAILEDOVER) | PH(FAILING_BACK) | PH(RESTORING)))
+
 /* For each operation, the phases of a mirror it applies to. */
 static const u32 vdrep_mirror_op_phases[VDREP_OPERATION_DETACH + 1] = {
 	[VDREP_OPERATION_ACTIVATE]	= PH(PREPARED),
@@ -88,21 +110,54 @@ static const u32 vdrep_mirror_op_phases[VDREP_OPERATION_DETACH + 1] = {
 	[VDREP_OPERATION_FAILOVER]	= PH(SYNCHRONIZED),
 	[VDREP_OPERATION_FAILBACK]	= PH(FAILEDOVER),
 	[VDREP_OPERATION_ABORT]		= PH(SYNCING) | PH(RESYNCING) | PH(PENDING),
-	/* Not while the volume's data lives on the target. */
-	[VDREP_OPERATION_DETACH]	= (BIT(VDREP_PH_COUNT) - 1) &
-					  ~(PH(FAILEDOVER) | PH(FAILING_BACK) |
-					    PH(RESTORING)),
+	[VDREP_OPERATION_DETACH]	= DETACHABLE,
+};
+
+/*
+ * A snapshot is taken at once: it has no copy to fracture, suspend or
+ * abort, and no failover (its store is not a full copy).
+ */
+static const u32 vdrep_snapshot_op_phases[VDREP_OPERATION_DETACH + 1] = {
+	[VDREP_OPERATION_ACTIVATE]	= PH(PREPARED),
+	[VDREP_OPERATION_RESYNC]	= PH(SPLIT) | PH(SKEWED) | PH(BROKEN),
+	[VDREP_OPERATION_RESTORE]	= PH(SPLIT) | PH(SKEWED),
+	[VDREP_OPERATION_DETACH]	= DETACHABLE,
+};
+
+/* A clone's fill can be suspended and aborted; it is never fractured. */
+static const u32 vdrep_clone_op_phases[VDREP_OPERATION_DETACH + 1] = {
+	[VDREP_OPERATION_ACTIVATE]	= PH(PREPARED),
+	[VDREP_OPERATION_SUSPEND]	= PH(SYNCING) | PH(RESYNCING),
+	[VDREP_OPERATION_RESUME]	= PH(SUSPENDED),
+	[VDREP_OPERATION_RESYNC]	= PH(SPLIT) | PH(SKEWED) | PH(BROKEN) |
+					  PH(ABORTED),
+	[VDREP_OPERATION_RESTORE]	= PH(SPLIT) | PH(SKEWED),
+	[VDREP_OPERATION_ABORT]		= PH(SYNCING) | PH(RESYNCING),
+	[VDREP_OPERATION_DETACH]	= DETACHABLE,
 };
 #undef PH
+#undef DETACHABLE
 
-const char *vdrep_mirror_op_check(u32 op, enum vdrep_phase phase, int *err)
+const char *vdrep_op_check(u32 sync_type, u32 op, enum vdrep_phase phase, int *err)
 {
+	const u32 *table = vdrep_mirror_op_phases;
+
 	if (op < VDREP_OPERATION_ACTIVATE || op > VDREP_OPERATION_DETACH) {
 		*err = -EINVAL;
 		return "unknown operation";
 	}
-	if (vdrep_mirror_op_phases[op] & BIT(phase))
+	if (sync_type == VDREP_SYNC_TYPE_SNAPSHOT)
+		table = vdrep_snapshot_op_phases;
+	else if (sync_type == VDREP_SYNC_TYPE_CLONE)
+		table = vdrep_clone_op_phases;
+	if (table[op] & BIT(phase))
 		return NULL;
+	if (!table[op]) {
+		*err = -EINVAL;
+		return sync_type == VDREP_SYNC_TYPE_SNAPSHOT ?
+		       "operation does not apply to a snapshot" :
+		       "operation does not apply to a clone";
+	}
 	if (op == VDREP_OPERATION_DETACH) {
 		*err = -EBUSY;
 		return "the volume's data is on this target (failed over or restoring): fail back or let the restore finish first";
@@ -115,8 +170,12 @@ const char *vdrep_mirror_op_check(u32 op, enum vdrep_phase phase, int *err)
 	return vdrep_phases[phase].refusal;
 }
 
-u32 vdrep_op_requested_state(u32 op)
+u32 vdrep_op_requested_state(u32 sync_type, u32 op)
 {
+	/* Snapshots and clones end their copies split from the source. */
+	if (sync_type != VDREP_SYNC_TYPE_MIRROR && op != VDREP_OPERATION_SUSPEND &&
+	    op != VDREP_OPERATION_ABORT && op != VDREP_OPERATION_DETACH)
+		return VDREP_COPY_STATE_SPLIT;
 	switch (op) {
 	case VDREP_OPERATION_FRACTURE:
 		return VDREP_COPY_STATE_FRACTURED;

@@ -46,21 +46,26 @@ struct vdrep_report {
 };
 
 /*
- * The report of @phase. Transient phases keep the CopyState (and for
+ * The report of @phase for an association of kind @sync_type (enum
+ * vdrep_sync_type). Transient phases keep the CopyState (and for
  * aborting/detaching the SyncState) of the phase they started from, @prev.
+ * Snapshots and clones differ from mirrors only in a few SyncStates: a
+ * split snapshot is Idle, a split clone Frozen, a filling clone
+ * CopyInProgress.
  */
-void vdrep_phase_report(enum vdrep_phase phase, enum vdrep_phase prev,
-			struct vdrep_report *r);
+void vdrep_phase_report(u32 sync_type, enum vdrep_phase phase,
+			enum vdrep_phase prev, struct vdrep_report *r);
 
 /* The background copy runs in this phase. */
 bool vdrep_phase_copying(enum vdrep_phase phase);
 
 /*
- * Whether operation @op (enum vdrep_operation) applies to a mirror in
- * @phase. Returns NULL if it does, or the extack message, which names the
- * phase, and sets *@err to the errno.
+ * Whether operation @op (enum vdrep_operation) applies to an association
+ * of kind @sync_type in @phase. Returns NULL if it does, or the extack
+ * message (naming the phase, or the kind when the operation never applies
+ * to it) and sets *@err to the errno.
  */
-const char *vdrep_mirror_op_check(u32 op, enum vdrep_phase phase, int *err);
+const char *vdrep_op_check(u32 sync_type, u32 op, enum vdrep_phase phase, int *err);
 
 /* CLI names ("resync-in-progress"), as vdrepctl and uevents spell them. */
 const char *vdrep_copy_state_name(u32 v);
@@ -68,6 +73,6 @@ const char *vdrep_sync_state_name(u32 v);
 const char *vdrep_progress_status_name(u32 v);
 
 /* The CopyState operation @op ends in (RequestedCopyState while it runs). */
-u32 vdrep_op_requested_state(u32 op);
+u32 vdrep_op_requested_state(u32 sync_type, u32 op);
 
 #endif /* VDREP_STATE_H */

@@ -6,9 +6,10 @@
  * Objects (Documentation/admin-guide/vdrep.rst has the user's view):
  *  - a volume is a bio-based gendisk (/dev/vdrepN) stacked on one source
  *    block device, which it holds open exclusively;
- *  - associations (mirrors for now; snapshots and clones later) hang off a
- *    volume, each with a target block device held exclusively, a chunk
- *    bitmap of what differs, a background copy engine and a target view.
+ *  - associations (mirrors, snapshots, clones) hang off a volume, each with
+ *    a target block device held exclusively, a chunk bitmap of what differs,
+ *    a background copy engine and a target view; snapshots and clones also
+ *    preserve old data before the source is overwritten (cow.c).
  *
  * Locking:
  *  - vdrep_volumes_lock (mutex, main.c) serialises the control plane:
@@ -33,6 +34,15 @@
  *    behind them; with vol->write_buckets it keeps background copies and
  *    foreground writes of one chunk apart (DESIGN.md invariant 4, copy.c).
  *  - assoc->async_lock guards the asynchronous mirror's queue (mirror.c).
+ *  - vol->io_refs[2], split by vol->io_gen, count every bio of the
+ *    association path (reads too); vdrep_volume_drain() waits for those
+ *    that started before it, so a new snapshot or clone knows no write that
+ *    missed it is still in flight (its point in time).
+ *  - vol->cow_lock (irq-safe spinlock) guards vol->cow_busy[], the chunks
+ *    being preserved or restored; whoever holds a chunk there is the only
+ *    one changing any association's map bits for it (cow.c).
+ *  - assoc->view_buckets count view reads in flight to the source per
+ *    chunk hash, so a preserve waits for them before the source changes.
  */
 #ifndef VDREP_H
 #define VDREP_H
@@ -47,6 +57,7 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/mempool.h>
 #include <linux/mutex.h>
 #include <linux/percpu-refcount.h>
 #include <linux/xarray.h>
@@ -67,6 +78,9 @@
 #define VDREP_WRITE_BUCKETS	64
 /* Chunk copies in flight per association. */
 #define VDREP_COPY_JOBS		8
+/* Chunk buffers kept for copy-on-write, so it always makes progress. */
+#define VDREP_COW_BUFFERS	4
+#define VDREP_COW_HASH		64
 
 struct vdrep_assoc;
 
@@ -114,9 +128,23 @@ struct vdrep_volume {
 	/* Source reads that failed, retried on a mirror (mirror.c). */
 	struct llist_head read_retries;
 	struct work_struct read_retry_work;
+
+	/* Bios of the association path in flight, by generation; see Locking. */
+	unsigned int io_gen;
+	atomic_t io_refs[2];
+	wait_queue_head_t io_wait;
+
+	/* Copy-on-write (cow.c). */
+	spinlock_t cow_lock;
+	struct hlist_head cow_busy[VDREP_COW_HASH];
+	wait_queue_head_t cow_wait;
+	mempool_t *cow_buffers;		/* chunk-sized page arrays */
+	atomic64_t old_data_reads;
 };
 
 enum vdrep_io_mode {
+	VDREP_IO_NONE,		/* writes leave the target alone (clones: mark changed) */
+	VDREP_IO_COW,		/* writes first preserve the chunks the target needs */
 	VDREP_IO_TRACK,		/* writes mark chunks dirty, target untouched */
 	VDREP_IO_SYNC,		/* writes cloned to the target, waited for */
 	VDREP_IO_ASYNC,		/* writes copied and queued to the target */
@@ -147,7 +175,8 @@ struct vdrep_assoc {
 	char *target_path;
 	struct vdrep_bdev target;	/* held exclusively, holder = assoc */
 	u32 sync_type;
-	u32 sync_mode;
+	u32 sync_mode;			/* mirrors */
+	u32 copy_type;			/* clones: unsync-assoc or unsync-unassoc */
 
 	/* Under assoc->lock. */
 	spinlock_t lock;
@@ -175,6 +204,27 @@ struct vdrep_assoc {
 	 * queued or in flight to the target; cleared when the queue empties.
 	 */
 	struct vdrep_chunkmap async_dirty;
+	/*
+	 * Snapshot: dirty holds the chunks preserved in the store (the source
+	 * differs there from the point in time); restore the chunks a restore
+	 * has still to copy back. Clone: dirty holds the chunks not yet on the
+	 * target; changed those written (on either side) since the point in
+	 * time, which the next resync copies.
+	 */
+	struct vdrep_chunkmap changed;
+	struct vdrep_chunkmap restore;
+
+	/* Snapshot store: chunk -> slot; slot 0 is kept for a header. */
+	struct xarray store_map;
+	u64 store_slots;		/* constant */
+	u64 store_next;			/* under assoc->lock */
+	atomic64_t old_data_reads;
+	/* View reads in flight to the source, per chunk hash. */
+	atomic_t view_buckets[VDREP_WRITE_BUCKETS];
+	wait_queue_head_t view_wait;
+	struct work_struct restore_work;	/* snapshot restore (cow.c) */
+	enum vdrep_phase resume_phase;		/* clone: where resume goes back to */
+	bool remove_when_done;		/* copy work: unsync-unassoc clone complete */
 
 	/* Counters reported as vendor attributes. */
 	atomic64_t copied_chunks;
@@ -236,7 +286,9 @@ struct vdrep_io {
 	u16 refs;			/* assoc ids holding an io_ref */
 	u16 gens;			/* ... and which io_refs[] counter */
 	bool buckets;			/* holds vol->write_buckets */
+	u8 vol_gen;			/* which vol->io_refs[] it holds */
 	u64 first_chunk, last_chunk;
+	struct work_struct cow_work;	/* preserving chunks first (cow.c) */
 	struct bio clone;		/* must be last */
 };
 
@@ -245,6 +297,9 @@ struct vdrep_target_io {
 	struct vdrep_assoc *assoc;
 	struct vdrep_io *parent;	/* NULL for view I/O */
 	struct bio *orig;		/* view I/O: the view bio */
+	u64 chunk;			/* view I/O: its chunk */
+	bool view_bucket;		/* view read of the source, counted */
+	struct work_struct work;	/* view write preserving its chunk */
 	struct bio clone;		/* must be last */
 };
 
@@ -308,22 +363,35 @@ static inline bool vdrep_buckets_busy(atomic_t *buckets, u64 first, u64 last)
 
 /* mirror.c: the volume's bio path with associations */
 void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio);
+void vdrep_io_dispatch_deferred(struct vdrep_io *io);
+void vdrep_volume_drain(struct vdrep_volume *vol);
 void vdrep_read_retry_work(struct work_struct *work);
 void vdrep_async_work(struct work_struct *work);
 void vdrep_async_wait_empty(struct vdrep_assoc *a);
 
 /* assoc.c: association lifetime, phases, announcements, views */
 struct vdrep_assoc *vdrep_assoc_find(struct vdrep_volume *vol, const char *name);
-struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol, const char *name,
-				       const char *target_path, u32 sync_mode,
-				       u32 copy_priority, bool prepare_only,
-				       bool view_writable, u64 rate_limit,
-				       u64 backlog_limit, struct netlink_ext_ack *extack);
+/* What assoc-create asked for. */
+struct vdrep_assoc_params {
+	const char *name;
+	const char *target_path;
+	u32 sync_type, sync_mode, copy_type, copy_priority;
+	bool prepare_only, view_writable;
+	u64 rate_limit, backlog_limit;
+};
+
+struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol,
+				       const struct vdrep_assoc_params *p,
+				       struct netlink_ext_ack *extack);
+void vdrep_assoc_start(struct vdrep_assoc *a);
+void vdrep_assoc_remove_when_done(struct vdrep_assoc *a);
 void vdrep_assoc_destroy(struct vdrep_assoc *a);
 void vdrep_assoc_set_phase(struct vdrep_assoc *a, enum vdrep_phase phase);
 void vdrep_assoc_set_phase_locked(struct vdrep_assoc *a, enum vdrep_phase phase);
 void vdrep_assoc_announce(struct vdrep_assoc *a);
 void vdrep_assoc_fault(struct vdrep_assoc *a, atomic64_t *counter);
+void vdrep_assoc_break(struct vdrep_assoc *a, const char *why);
+enum vdrep_phase vdrep_assoc_phase(struct vdrep_assoc *a);
 void vdrep_assoc_drain(struct vdrep_assoc *a, enum vdrep_io_mode mode);
 int vdrep_view_create(struct vdrep_assoc *a);
 int vdrep_view_remove(struct vdrep_assoc *a, struct netlink_ext_ack *extack);
@@ -335,6 +403,43 @@ static inline bool vdrep_assoc_async(const struct vdrep_assoc *a)
 {
 	return a->sync_mode == VDREP_SYNC_MODE_ASYNCHRONOUS;
 }
+
+static inline bool vdrep_is_mirror(const struct vdrep_assoc *a)
+{
+	return a->sync_type == VDREP_SYNC_TYPE_MIRROR;
+}
+
+static inline bool vdrep_is_snapshot(const struct vdrep_assoc *a)
+{
+	return a->sync_type == VDREP_SYNC_TYPE_SNAPSHOT;
+}
+
+static inline bool vdrep_is_clone(const struct vdrep_assoc *a)
+{
+	return a->sync_type == VDREP_SYNC_TYPE_CLONE;
+}
+
+/* Sectors of the volume's chunk @chunk on the source (and a clone). */
+static inline sector_t vdrep_chunk_sector(const struct vdrep_volume *vol, u64 chunk)
+{
+	return chunk << vol->chunk_shift;
+}
+
+/* cow.c: copy-on-write for snapshots and clones */
+int vdrep_cow_init(struct vdrep_volume *vol);
+void vdrep_cow_exit(struct vdrep_volume *vol);
+bool vdrep_cow_needed(struct vdrep_volume *vol, struct vdrep_assoc **assocs,
+		      const enum vdrep_io_mode *modes, unsigned int n,
+		      struct vdrep_assoc *redirect, bool write, u64 first, u64 last);
+void vdrep_cow_work(struct work_struct *work);
+blk_status_t vdrep_cow_view_write_prepare(struct vdrep_assoc *a, u64 chunk, bool full);
+void vdrep_cow_view_wait(struct vdrep_assoc *a, u64 chunk);
+bool vdrep_snapshot_slot(struct vdrep_assoc *a, u64 chunk, sector_t *sector);
+void vdrep_snapshot_reset(struct vdrep_assoc *a);
+u64 vdrep_snapshot_store_used(struct vdrep_assoc *a);
+void vdrep_snapshot_restore_work(struct work_struct *work);
+void vdrep_source_rewritten(struct vdrep_volume *vol, struct vdrep_assoc *except,
+			    u64 chunk);
 
 /* copy.c: the background copy engine */
 int vdrep_copy_init(struct vdrep_assoc *a);
@@ -352,6 +457,7 @@ int vdrep_assoc_operate(struct vdrep_assoc *a, u32 op, struct netlink_ext_ack *e
 int vdrep_netlink_init(void);
 void vdrep_netlink_exit(void);
 void vdrep_assoc_notify(struct vdrep_assoc *a, u8 cmd);
+int vdrep_assoc_detach(struct vdrep_assoc *a, struct netlink_ext_ack *extack);
 
 extern struct workqueue_struct *vdrep_wq;
 

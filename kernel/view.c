@@ -1,8 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Target views: /dev/vdrepNaM presents association M's target while the
- * mirror is fractured, split or skewed, so the copy can be read (backups,
- * fsck, mounting) without touching the volume.
+ * Target views: /dev/vdrepNaM presents association M's target image: a
+ * mirror's target while it is fractured, split or skewed, so the copy can
+ * be read (backups, fsck, mounting) without touching the volume; a
+ * snapshot's point-in-time image (chunks in the store from their slot, the
+ * others from the source); a clone's point-in-time image (chunks not yet
+ * copied from the source, the others from the target).
+ *
+ * Snapshot and clone view bios are split at chunk boundaries, since each
+ * chunk may live elsewhere. A view read sent to the source counts itself in
+ * assoc->view_buckets before it looks at the map, and copy-on-write waits
+ * for those counts after it changed the map (cow.c), so a read either sees
+ * the chunk preserved or completes before the source is overwritten.
  *
  * A view is read-only unless the association was made with a writable
  * view. A write through it marks its chunks dirty before it is issued (a
@@ -68,22 +77,35 @@ static void vdrep_view_endio(struct bio *clone)
 	unsigned int gen = (unsigned long)clone->bi_private;
 
 	orig->bi_status = clone->bi_status;
+	rcu_read_lock();
+	if (tio->view_bucket) {
+		vdrep_buckets_add(a->view_buckets, tio->chunk, tio->chunk, -1);
+		wake_up_all(&a->view_wait);
+	}
 	bio_put(clone);
 	bio_endio(orig);
-	rcu_read_lock();
 	if (atomic_dec_and_test(&a->io_refs[gen]))
 		wake_up_all(&a->io_wait);
 	rcu_read_unlock();
 }
 
+/*
+ * A write through the view: the target now differs from the source there
+ * (mirror: dirty; clone: changed; a snapshot's store map already says it)
+ * and the association is Skewed.
+ */
 static void vdrep_view_mark_written(struct vdrep_assoc *a, struct bio *bio)
 {
 	struct vdrep_volume *vol = a->vol;
+	u64 first = bio->bi_iter.bi_sector >> vol->chunk_shift;
+	u64 last = (bio_end_sector(bio) - 1) >> vol->chunk_shift;
 	unsigned long flags;
 	bool skewed = false;
 
-	vdrep_chunkmap_set_range(&a->dirty, bio->bi_iter.bi_sector >> vol->chunk_shift,
-				 (bio_end_sector(bio) - 1) >> vol->chunk_shift);
+	if (vdrep_is_mirror(a))
+		vdrep_chunkmap_set_range(&a->dirty, first, last);
+	else if (vdrep_is_clone(a))
+		vdrep_chunkmap_set_range(&a->changed, first, last);
 	spin_lock_irqsave(&a->lock, flags);
 	if (a->phase == VDREP_PH_FRACTURED || a->phase == VDREP_PH_SPLIT) {
 		vdrep_assoc_set_phase_locked(a, VDREP_PH_SKEWED);
@@ -94,36 +116,184 @@ static void vdrep_view_mark_written(struct vdrep_assoc *a, struct bio *bio)
 		queue_work(vdrep_wq, &a->event_work);
 }
 
-static void vdrep_view_submit_bio(struct bio *bio)
+/* The view bio's clone, to @bdev; holds an io_ref until it completes. */
+static struct vdrep_target_io *vdrep_view_clone(struct vdrep_assoc *a, struct bio *bio,
+						struct block_device *bdev)
 {
-	struct vdrep_assoc *a = bio->bi_bdev->bd_disk->private_data;
 	struct vdrep_target_io *tio;
 	struct bio *clone;
 	unsigned int gen;
-
-	if (op_is_write(bio_op(bio))) {
-		if (!READ_ONCE(a->view_writable)) {
-			bio_io_error(bio);
-			return;
-		}
-		if (bio_sectors(bio))
-			vdrep_view_mark_written(a, bio);
-	}
 
 	rcu_read_lock();
 	gen = smp_load_acquire(&a->io_gen) & 1;
 	atomic_inc(&a->io_refs[gen]);
 	rcu_read_unlock();
 
-	clone = bio_alloc_clone(a->target.bdev, bio, GFP_NOIO, &a->vol->target_bioset);
+	clone = bio_alloc_clone(bdev, bio, GFP_NOIO, &a->vol->target_bioset);
 	tio = container_of(clone, struct vdrep_target_io, clone);
 	tio->assoc = a;
 	tio->parent = NULL;
 	tio->orig = bio;
+	tio->view_bucket = false;
+	tio->chunk = 0;
 	/* Which io_refs[] counter to drop on completion. */
 	clone->bi_private = (void *)(unsigned long)gen;
 	clone->bi_end_io = vdrep_view_endio;
-	submit_bio_noacct(clone);
+	return tio;
+}
+
+/* Offset of @bio in its chunk, in sectors. */
+static sector_t vdrep_view_offset(struct vdrep_assoc *a, struct bio *bio)
+{
+	return bio->bi_iter.bi_sector & ((1ULL << a->vol->chunk_shift) - 1);
+}
+
+/* A snapshot or clone view serves its image only while it is valid. */
+static bool vdrep_view_valid(struct vdrep_assoc *a, bool write)
+{
+	enum vdrep_phase phase = vdrep_assoc_phase(a);
+
+	switch (phase) {
+	case VDREP_PH_SPLIT:
+	case VDREP_PH_SKEWED:
+		return true;
+	case VDREP_PH_SYNCING:
+	case VDREP_PH_RESYNCING:
+	case VDREP_PH_SUSPENDING:
+	case VDREP_PH_SUSPENDED:
+	case VDREP_PH_RESTORING:
+		/* Read-only while filling or restoring. */
+		return !write;
+	default:
+		return false;	/* broken, aborted: the image is incomplete */
+	}
+}
+
+/* Read of one chunk of a snapshot's or clone's image. */
+static void vdrep_view_read_chunk(struct vdrep_assoc *a, struct bio *bio, u64 chunk)
+{
+	struct vdrep_volume *vol = a->vol;
+	struct vdrep_target_io *tio;
+	sector_t slot;
+	bool on_target;
+
+	/* Counted before the map is read: see the comment at the top. */
+	vdrep_buckets_add(a->view_buckets, chunk, chunk, 1);
+	smp_mb__after_atomic();
+	if (vdrep_is_snapshot(a))
+		on_target = vdrep_snapshot_slot(a, chunk, &slot);
+	else	/* a clone's dirty chunks are on the source only while it fills */
+		on_target = READ_ONCE(a->io_mode) != VDREP_IO_COW ||
+			    !vdrep_chunkmap_test(&a->dirty, chunk);
+
+	tio = vdrep_view_clone(a, bio, on_target ? a->target.bdev : vol->source.bdev);
+	if (on_target) {
+		vdrep_buckets_add(a->view_buckets, chunk, chunk, -1);
+		wake_up_all(&a->view_wait);
+		if (vdrep_is_snapshot(a))
+			tio->clone.bi_iter.bi_sector = slot + vdrep_view_offset(a, bio);
+	} else {
+		tio->view_bucket = true;
+		tio->chunk = chunk;
+	}
+	submit_bio_noacct(&tio->clone);
+}
+
+/* A snapshot view write whose chunk needed a slot first (process context). */
+static void vdrep_view_write_work(struct work_struct *work)
+{
+	struct vdrep_target_io *tio = container_of(work, struct vdrep_target_io, work);
+	struct vdrep_assoc *a = tio->assoc;
+	struct bio *bio = tio->orig;
+	unsigned int chunk_sectors = 1U << a->vol->chunk_shift;
+	u64 pos = (u64)vdrep_chunk_sector(a->vol, tio->chunk);
+	bool full = bio->bi_iter.bi_sector == pos &&
+		    (bio_sectors(bio) == chunk_sectors ||
+		     bio_end_sector(bio) == get_capacity(a->vol->disk));
+	blk_status_t status;
+	sector_t slot;
+
+	status = vdrep_cow_view_write_prepare(a, tio->chunk,
+					      full && bio_op(bio) == REQ_OP_WRITE);
+	if (status || !vdrep_snapshot_slot(a, tio->chunk, &slot)) {
+		tio->clone.bi_status = status ?: BLK_STS_IOERR;
+		bio_endio(&tio->clone);
+		return;
+	}
+	tio->clone.bi_iter.bi_sector = slot + vdrep_view_offset(a, bio);
+	submit_bio_noacct(&tio->clone);
+}
+
+/* Write of one chunk of a snapshot's or (complete) clone's image. */
+static void vdrep_view_write_chunk(struct vdrep_assoc *a, struct bio *bio, u64 chunk)
+{
+	struct vdrep_target_io *tio;
+	sector_t slot;
+
+	if (bio_sectors(bio))
+		vdrep_view_mark_written(a, bio);
+	tio = vdrep_view_clone(a, bio, a->target.bdev);
+	tio->chunk = chunk;
+	if (!vdrep_is_snapshot(a) || !bio_sectors(bio)) {
+		submit_bio_noacct(&tio->clone);
+		return;
+	}
+	if (vdrep_snapshot_slot(a, chunk, &slot)) {
+		tio->clone.bi_iter.bi_sector = slot + vdrep_view_offset(a, bio);
+		submit_bio_noacct(&tio->clone);
+		return;
+	}
+	INIT_WORK(&tio->work, vdrep_view_write_work);
+	queue_work(vdrep_wq, &tio->work);
+}
+
+static void vdrep_view_submit_cow(struct vdrep_assoc *a, struct bio *bio)
+{
+	struct vdrep_volume *vol = a->vol;
+	bool write = op_is_write(bio_op(bio));
+	unsigned int chunk_sectors = 1U << vol->chunk_shift;
+	u64 chunk;
+
+	if (!vdrep_view_valid(a, write)) {
+		bio_io_error(bio);
+		return;
+	}
+	if (bio_sectors(bio)) {
+		unsigned int room = chunk_sectors - vdrep_view_offset(a, bio);
+
+		if (bio_sectors(bio) > room) {
+			struct bio *split = bio_split(bio, room, GFP_NOIO,
+						      &vol->target_bioset);
+
+			bio_chain(split, bio);
+			submit_bio_noacct(bio);
+			bio = split;
+		}
+	}
+	chunk = bio->bi_iter.bi_sector >> vol->chunk_shift;
+	if (write)
+		vdrep_view_write_chunk(a, bio, chunk);
+	else if (bio_sectors(bio))
+		vdrep_view_read_chunk(a, bio, chunk);
+	else
+		submit_bio_noacct(&vdrep_view_clone(a, bio, a->target.bdev)->clone);
+}
+
+static void vdrep_view_submit_bio(struct bio *bio)
+{
+	struct vdrep_assoc *a = bio->bi_bdev->bd_disk->private_data;
+
+	if (op_is_write(bio_op(bio)) && !READ_ONCE(a->view_writable)) {
+		bio_io_error(bio);
+		return;
+	}
+	if (!vdrep_is_mirror(a)) {
+		vdrep_view_submit_cow(a, bio);
+		return;
+	}
+	if (op_is_write(bio_op(bio)) && bio_sectors(bio))
+		vdrep_view_mark_written(a, bio);
+	submit_bio_noacct(&vdrep_view_clone(a, bio, a->target.bdev)->clone);
 }
 
 const struct block_device_operations vdrep_view_fops = {
