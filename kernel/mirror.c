@@ -18,10 +18,14 @@
  *    queued in order: the worker issues a target flush only once every
  *    earlier target write completed;
  *  - REVERSE: failed over, the target takes the source's place; written
- *    chunks are marked dirty (the source is stale there).
+ *    chunks are marked dirty (the source is stale there);
+ *  - COW: a snapshot or clone that needs old data: a write to a chunk it
+ *    still needs goes to a worker that preserves the chunk first (cow.c);
+ *  - NONE: the target is left alone (a clone notes the changed chunks).
  * Reads go to the source, or to the target of vol->redirect (failed over:
  * all reads; restoring or failing back: reads touching a chunk not yet
- * copied back). A source read error is retried on a Synchronized mirror.
+ * copied back; a snapshot being restored has such chunks restored first,
+ * by cow.c). A source read error is retried on a Synchronized mirror.
  *
  * Foreground writes count themselves in vol->write_buckets and park behind
  * chunks a copy engine is copying (copy.c), so the two never race
