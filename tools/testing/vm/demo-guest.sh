@@ -4,7 +4,8 @@
 # Guest side of demo.sh: a volume on a ramdisk, written and verified by fio, compared with
 # its source; a synchronous mirror of it (initial sync, fracture with a read-only target
 # view, writes tracked, a resync that copies only those chunks); an asynchronous mirror;
-# everything shown as text and JSON, then destroyed.  Each step is echoed before it runs;
+# a snapshot (overwritten volume, unchanged view, restore) and a clone that removes itself
+# when complete; everything shown as text and JSON, then destroyed.  Each step is echoed before it runs;
 # the first failing step ends the demo with a non-zero status.
 
 # Braces: bash reads the whole script before running it, so editing it mid-run is safe.
@@ -16,7 +17,7 @@ step() {
 }
 
 cd /tmp || exit 1
-step modprobe brd rd_nr=3 rd_size=65536
+step modprobe brd rd_nr=5 rd_size=65536
 step insmod "$VDREP_KO"
 step "$VDREPCTL" volume create demo source /dev/ram0
 step ls -l /dev/vdrep0 /sys/block/vdrep0/vdrep
@@ -70,6 +71,27 @@ step "$VDREPCTL" assoc show demo
 step same /dev/ram0 /dev/ram2
 step "$VDREPCTL" assoc destroy demo/m1
 step "$VDREPCTL" assoc destroy demo/m2
+
+echo
+echo "--- a snapshot on /dev/ram3: the volume is overwritten, the view keeps the old image"
+before=$(sum /dev/vdrep0)
+step "$VDREPCTL" assoc create demo/s1 /dev/ram3 --type snapshot
+step ls -l /dev/vdrep0a0
+step fio --name=demo3 --filename=/dev/vdrep0 --rw=randwrite --bs=4k --size=64M \
+	--io_size=16M --direct=1 --ioengine=libaio --iodepth=16 --randrepeat=0 --group_reporting
+echo "sha256 before the snapshot $before, view $(sum /dev/vdrep0a0), volume now $(sum /dev/vdrep0)"
+step "$VDREPCTL" assoc show demo/s1
+echo "old data read once per chunk: volume $("$VDREPCTL" -j volume show demo | grep -o '"old-data-reads":[0-9]*')"
+step "$VDREPCTL" assoc restore demo/s1
+step "$VDREPCTL" assoc wait demo/s1 --state split --timeout 120
+echo "after the restore: volume $(sum /dev/vdrep0), snapshot view $(sum /dev/vdrep0a0)"
+
+echo
+echo "--- a clone on /dev/ram4 that releases its target when complete (unsync-unassoc)"
+step "$VDREPCTL" assoc create demo/c1 /dev/ram4 --type clone --copy-type unsync-unassoc --priority high
+step "$VDREPCTL" assoc wait demo/c1 --destroyed --timeout 120
+step same /dev/ram0 /dev/ram4
+step "$VDREPCTL" assoc destroy demo/s1
 kill "$monitor"
 echo
 echo "--- what vdrepctl monitor saw: the state changes (one line per event, shortened)"
