@@ -2,7 +2,7 @@
 /*
  * vdrepctl assoc create | destroy | show | set | wait | OPERATION
  *
- * An association (mirror, later snapshot or clone) is named VOLUME/NAME
+ * An association (mirror, snapshot or clone) is named VOLUME/NAME
  * everywhere: names never contain '/', so the split is unambiguous. Its
  * fields come from one table (assoc_fields[]) for show, the replies of
  * create/set/operations, and monitor lines, in text and JSON; keys are the
@@ -123,7 +123,18 @@ struct field {
 	const char *key;		/* the spec's attribute name; NULL: a line break */
 	enum field_kind kind;
 	const struct enum_names *names;	/* FIELD_ENUM */
+	/*
+	 * Text and monitor lines show it only for these kinds (SYNC_TYPES()
+	 * of the sync-type); 0: for every kind. JSON shows it for every kind,
+	 * 0 when the kernel left it out of a full description.
+	 */
+	unsigned int text_types;
 };
+
+#define SYNC_TYPE_BIT(t)	(1u << VDREP_SYNC_TYPE_##t)
+/* The store's counters: text for snapshots (old-data-reads for clones too). */
+#define STORE_FIELD(a, k, types) \
+	{ .attr = VDREP_A_ASSOC_##a, .key = k, .kind = FIELD_U64, .text_types = (types) }
 
 #define FIELD(a, k, t)	{ .attr = VDREP_A_ASSOC_##a, .key = k, .kind = FIELD_##t }
 #define ENUM_FIELD(a, k, n) \
@@ -132,9 +143,11 @@ struct field {
 
 /*
  * Every attribute of an association reply, in the order show prints them
- * (one group a line). Only attributes the kernel sent are printed: the
- * view exists only sometimes, snapshots' store-* only for snapshots.
- * volume, name and event-seq are printed apart, as a heading.
+ * (one group a line). Only attributes the kernel sent are printed (the
+ * view exists only sometimes), and in text only for the kinds they mean
+ * something for: the store line is a snapshot's (a clone's copy-on-write
+ * reads too); JSON has the store's counters always. volume, name and
+ * event-seq are printed apart, as a heading.
  */
 static const struct field assoc_fields[] = {
 	FIELD(ID, "id", U32),
@@ -176,9 +189,10 @@ static const struct field assoc_fields[] = {
 	FIELD(TARGET_READ_ERRORS, "target-read-errors", U64),
 	FIELD(TARGET_WRITE_ERRORS, "target-write-errors", U64),
 	LINE_BREAK,
-	FIELD(STORE_CAPACITY, "store-capacity", U64),
-	FIELD(STORE_USED, "store-used", U64),
-	FIELD(OLD_DATA_READS, "old-data-reads", U64),
+	STORE_FIELD(STORE_CAPACITY, "store-capacity", SYNC_TYPE_BIT(SNAPSHOT)),
+	STORE_FIELD(STORE_USED, "store-used", SYNC_TYPE_BIT(SNAPSHOT)),
+	STORE_FIELD(OLD_DATA_READS, "old-data-reads",
+		    SYNC_TYPE_BIT(SNAPSHOT) | SYNC_TYPE_BIT(CLONE)),
 };
 
 /* "2026-11-25T13:01:02Z" (UTC, so that it reads the same everywhere), "never". */
@@ -242,12 +256,16 @@ int assoc_print_msg(struct nl_msg *msg, const char *event)
 {
 	struct nlattr *tb[VDREP_A_ASSOC_MAX + 1];
 	const char *volume, *name;
-	bool new_line = false;
+	bool new_line = false, full;
+	uint32_t sync_type;
 
 	if (assoc_parse(msg, tb))
 		return NL_SKIP;
 	volume = nla_get_string(tb[VDREP_A_ASSOC_VOLUME]);
 	name = nla_get_string(tb[VDREP_A_ASSOC_NAME]);
+	/* A full description, not a bare destroy notification. */
+	full = tb[VDREP_A_ASSOC_COPY_STATE] != NULL;
+	sync_type = get_u32(tb, VDREP_A_ASSOC_SYNC_TYPE);
 
 	print_open_object(NULL);
 	if (event) {
@@ -273,20 +291,30 @@ int assoc_print_msg(struct nl_msg *msg, const char *event)
 		}
 		/*
 		 * A flag's absence says "no" only in a full description (one
-		 * with a copy-state), not in a bare destroy notification.
+		 * with a copy-state), not in a bare destroy notification; so
+		 * does a store counter's, in JSON.
 		 */
-		if (!tb[f->attr] &&
-		    (f->kind != FIELD_FLAG || !tb[VDREP_A_ASSOC_COPY_STATE]))
+		if (!tb[f->attr] && !(full && (f->kind == FIELD_FLAG || f->text_types)))
+			continue;
+		/* show has them in "(8:16)" after the path */
+		if (!event && (f->attr == VDREP_A_ASSOC_TARGET_MAJOR ||
+			       f->attr == VDREP_A_ASSOC_TARGET_MINOR))
+			to = PRINT_JSON;
+		if (f->text_types &&
+		    (sync_type >= 32 || !(f->text_types & (1u << sync_type))))
+			to &= ~PRINT_FP;
+		if (!(to & (print_is_json() ? PRINT_JSON : PRINT_FP)))
 			continue;
 		if (new_line) {
 			print_text("\n   ");
 			new_line = false;
 		}
-		/* show has them in "(8:16)" after the path */
-		if (!event && (f->attr == VDREP_A_ASSOC_TARGET_MAJOR ||
-			       f->attr == VDREP_A_ASSOC_TARGET_MINOR))
-			to = PRINT_JSON;
-		print_field(to, f, tb);
+		if (tb[f->attr])
+			print_field(to, f, tb);
+		else if (f->kind == FIELD_FLAG)
+			print_bool(to, f->key, false);
+		else
+			print_uint(to, f->key, 0);
 		if (!event && f->attr == VDREP_A_ASSOC_TARGET_PATH &&
 		    tb[VDREP_A_ASSOC_TARGET_MAJOR] && tb[VDREP_A_ASSOC_TARGET_MINOR])
 			print_text(" (%u:%u)", get_u32(tb, VDREP_A_ASSOC_TARGET_MAJOR),
@@ -318,8 +346,8 @@ struct assoc_req {
 	const char *name;	/* NULL: dump */
 	const char *target;
 	uint32_t operation;	/* 0: none */
-	bool has_type, has_mode, has_priority, has_rate, has_backlog;
-	uint32_t type, mode, priority;
+	bool has_type, has_mode, has_copy_type, has_priority, has_rate, has_backlog;
+	uint32_t type, mode, copy_type, priority;
 	uint64_t rate, backlog;
 	bool prepare_only, writable;
 };
@@ -338,6 +366,7 @@ static struct nl_msg *build_assoc(struct vdrep_nl *nl, void *arg)
 	    (r->operation && nla_put_u32(req, VDREP_A_ASSOC_OPERATION, r->operation)) ||
 	    (r->has_type && nla_put_u32(req, VDREP_A_ASSOC_SYNC_TYPE, r->type)) ||
 	    (r->has_mode && nla_put_u32(req, VDREP_A_ASSOC_SYNC_MODE, r->mode)) ||
+	    (r->has_copy_type && nla_put_u32(req, VDREP_A_ASSOC_COPY_TYPE, r->copy_type)) ||
 	    (r->has_priority && nla_put_u32(req, VDREP_A_ASSOC_COPY_PRIORITY, r->priority)) ||
 	    (r->has_rate && nla_put_u64(req, VDREP_A_ASSOC_RATE_LIMIT, r->rate)) ||
 	    (r->has_backlog && nla_put_u64(req, VDREP_A_ASSOC_BACKLOG_LIMIT, r->backlog)) ||
@@ -376,6 +405,8 @@ enum {
 	OPT_BACKLOG,
 	OPT_STATE,
 	OPT_TIMEOUT,
+	OPT_COPY_TYPE,
+	OPT_DESTROYED,
 };
 #define OPT_BIT(opt)	(1u << ((opt) - OPT_TYPE))
 
@@ -389,6 +420,8 @@ static const struct option assoc_options[] = {
 	{ "backlog",       required_argument, NULL, OPT_BACKLOG },
 	{ "state",         required_argument, NULL, OPT_STATE },
 	{ "timeout",       required_argument, NULL, OPT_TIMEOUT },
+	{ "copy-type",     required_argument, NULL, OPT_COPY_TYPE },
+	{ "destroyed",     no_argument,       NULL, OPT_DESTROYED },
 	{ "help",          no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -405,6 +438,7 @@ static const char *option_name(int val)
 struct assoc_opts {
 	struct assoc_req req;
 	int state;		/* wait: copy state, -1 not given */
+	bool destroyed;		/* wait: for the association to be gone */
 	double timeout;		/* wait: seconds, < 0 none */
 	/* the arguments that are not options */
 	int argc;
@@ -444,6 +478,21 @@ static int parse_mode(const struct command *cmd, const char *arg, uint32_t *out)
 		v = enum_value(&sync_mode_names, arg);
 	if (v != VDREP_SYNC_MODE_SYNCHRONOUS && v != VDREP_SYNC_MODE_ASYNCHRONOUS)
 		return usage_error(cmd, "--mode '%s' is not sync or async", arg);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/*
+ * A clone's copy type: unsync-assoc or unsync-unassoc (or the seed's
+ * UnSyncAssoc, UnSyncUnAssoc); mirrors' sync and async are not chosen so.
+ */
+static int parse_copy_type(const struct command *cmd, const char *arg, uint32_t *out)
+{
+	int v = enum_value(&copy_type_names, arg);
+
+	if (v != VDREP_COPY_TYPE_UNSYNC_ASSOC && v != VDREP_COPY_TYPE_UNSYNC_UNASSOC)
+		return usage_error(cmd, "--copy-type '%s' is not unsync-assoc or unsync-unassoc",
+				   arg);
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -507,6 +556,10 @@ static int parse_options(const struct command *cmd, int argc, char **argv,
 			err = parse_mode(cmd, arg, &o->req.mode);
 			o->req.has_mode = true;
 			break;
+		case OPT_COPY_TYPE:
+			err = parse_copy_type(cmd, arg, &o->req.copy_type);
+			o->req.has_copy_type = true;
+			break;
 		case OPT_PRIORITY:
 			err = parse_enum_opt(cmd, "priority", &copy_priority_names, arg,
 					     &o->req.priority);
@@ -533,6 +586,9 @@ static int parse_options(const struct command *cmd, int argc, char **argv,
 			break;
 		case OPT_TIMEOUT:
 			err = parse_seconds(cmd, arg, &o->timeout);
+			break;
+		case OPT_DESTROYED:
+			o->destroyed = true;
 			break;
 		}
 		if (err)
@@ -571,9 +627,9 @@ static int request_one(struct assoc_req *r, const char *what)
 
 /* ---------------------------------------------------------------- commands */
 
-#define CREATE_OPTS	(OPT_BIT(OPT_TYPE) | OPT_BIT(OPT_MODE) | OPT_BIT(OPT_PRIORITY) | \
-			 OPT_BIT(OPT_PREPARE_ONLY) | OPT_BIT(OPT_WRITABLE_VIEW) | \
-			 OPT_BIT(OPT_RATE) | OPT_BIT(OPT_BACKLOG))
+#define CREATE_OPTS	(OPT_BIT(OPT_TYPE) | OPT_BIT(OPT_MODE) | OPT_BIT(OPT_COPY_TYPE) | \
+			 OPT_BIT(OPT_PRIORITY) | OPT_BIT(OPT_PREPARE_ONLY) | \
+			 OPT_BIT(OPT_WRITABLE_VIEW) | OPT_BIT(OPT_RATE) | OPT_BIT(OPT_BACKLOG))
 #define SET_OPTS	(OPT_BIT(OPT_PRIORITY) | OPT_BIT(OPT_WRITABLE_VIEW) | \
 			 OPT_BIT(OPT_RATE) | OPT_BIT(OPT_BACKLOG))
 
@@ -679,17 +735,24 @@ static int do_assoc_operation(const struct command *cmd, int argc, char **argv)
 
 /*
  * assoc wait ASSOC --state STATE [--timeout SECONDS]
+ * assoc wait ASSOC --destroyed [--timeout SECONDS]
  *
  * Joins "events" before reading the state, so no change falls between the
  * two. A notification whose event-seq is at most the one of the state read
  * is older than that state and only continues the sequence. A gap in the
  * sequence (events of any object count) or a socket overrun means lost
  * events: the queued ones are dropped and the state read again.
+ *
+ * --destroyed waits for the association to be gone instead (an
+ * unsync-unassoc clone removes itself once its copy is done): a destroy
+ * notification, or a read that finds no such association (ENOENT), ends
+ * it; so does the module's unload, which removes every association.
  */
 struct waiter {
 	struct vdrep_nl events, requests;
 	const char *volume, *name;
 	uint32_t want;		/* copy state */
+	bool want_destroyed;	/* --destroyed: wait for it to be gone */
 	uint64_t last_seq;	/* of the last notification; 0: none since a read */
 	uint64_t state_seq;	/* event-seq of the state read, 0 if none */
 	bool lost, destroyed, family_gone, bar_drawn;
@@ -776,6 +839,7 @@ static int read_state(struct waiter *w)
 		.cmd = VDREP_CMD_ASSOC_GET, .volume = w->volume, .name = w->name,
 	};
 	struct nl_msg *req = build_assoc(&w->requests, &r);
+	int err;
 
 	if (!req) {
 		fprintf(stderr, "%s: assoc wait: out of memory\n", progname);
@@ -784,7 +848,13 @@ static int read_state(struct waiter *w)
 	w->have_state = false;
 	w->last_seq = 0;	/* the next notification starts a new sequence */
 	clear_bar(w);
-	if (vdrep_nl_transact(&w->requests, req, on_wait_reply, w, "assoc wait"))
+	err = vdrep_nl_transact_quiet(&w->requests, req, on_wait_reply, w, "assoc wait",
+				      w->want_destroyed ? ENOENT : 0);
+	if (err == -ENOENT && w->want_destroyed) {
+		w->destroyed = true;	/* no such association (or volume) */
+		return 0;
+	}
+	if (err)
 		return -1;
 	return w->have_state ? 0 : -1;
 }
@@ -793,6 +863,16 @@ enum wait_result { WAIT_MORE, WAIT_DONE, WAIT_FAILED };
 
 static enum wait_result judge(struct waiter *w)
 {
+	if (w->want_destroyed) {
+		if (w->destroyed) {
+			end_bar(w);
+			return WAIT_DONE;
+		}
+		/* Whatever its state: only its removal ends the wait. */
+		if (isatty(STDERR_FILENO))
+			draw_bar(w);
+		return WAIT_MORE;
+	}
 	if (w->destroyed) {
 		end_bar(w);
 		fprintf(stderr, "%s: assoc wait: %s/%s was destroyed\n", progname,
@@ -914,6 +994,11 @@ static enum wait_result wait_loop(struct waiter *w, struct nl_cb *cb,
 			continue;
 
 		err = nl_recvmsgs(w->events.sock, cb);
+		if (w->family_gone && w->want_destroyed) {
+			/* The unload removed every association. */
+			end_bar(w);
+			return WAIT_DONE;
+		}
 		if (w->family_gone) {
 			end_bar(w);
 			fprintf(stderr, "%s: assoc wait: the vdrep module was unloaded\n",
@@ -945,17 +1030,21 @@ static int do_assoc_wait(const struct command *cmd, int argc, char **argv)
 	enum wait_result res = WAIT_FAILED;
 	int err;
 
-	err = parse_options(cmd, argc, argv, OPT_BIT(OPT_STATE) | OPT_BIT(OPT_TIMEOUT), &o);
+	err = parse_options(cmd, argc, argv, OPT_BIT(OPT_STATE) | OPT_BIT(OPT_TIMEOUT) |
+			    OPT_BIT(OPT_DESTROYED), &o);
 	if (err)
 		return err < 0 ? EXIT_OK : err;
 	err = take_args(cmd, &o, 0, NULL);
 	if (err)
 		return err;
-	if (o.state < 0)
-		return usage_error(cmd, "missing --state STATE");
+	if (o.state >= 0 && o.destroyed)
+		return usage_error(cmd, "--state and --destroyed exclude each other");
+	if (o.state < 0 && !o.destroyed)
+		return usage_error(cmd, "missing --state STATE or --destroyed");
 	w.volume = o.req.volume;
 	w.name = o.req.name;
-	w.want = (uint32_t)o.state;
+	w.want = o.destroyed ? 0 : (uint32_t)o.state;
+	w.want_destroyed = o.destroyed;
 
 	/* The clock starts now: opening and reading count against it. */
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -989,6 +1078,7 @@ static int do_assoc_wait(const struct command *cmd, int argc, char **argv)
 		end_bar(&w);
 		fprintf(stderr, "%s: assoc wait: timed out waiting for %s/%s to be %s (it is %s, %s, %u%% synced)\n",
 			progname, w.volume, w.name,
+			w.want_destroyed ? "destroyed" :
 			name_or_unknown(&copy_state_names, w.want),
 			name_or_unknown(&copy_state_names, w.copy),
 			name_or_unknown(&progress_status_names, w.progress), w.percent);
@@ -1010,10 +1100,14 @@ out:
 const struct command assoc_commands[] = {
 	{ "assoc", "create",
 	  "ASSOC TARGET [--type mirror|snapshot|clone] [--mode sync|async] "
+	  "[--copy-type unsync-assoc|unsync-unassoc] "
 	  "[--priority low|same|high|not-managed] [--prepare-only] [--writable-view] "
 	  "[--rate SIZE] [--backlog SIZE]",
-	  "associate block device TARGET with the volume and start the copy; "
-	  "--rate bytes/s (0 none), --backlog async bound (1M to 1G, default 16M)",
+	  "associate block device TARGET with the volume: a mirror (default), a snapshot "
+	  "(TARGET is its copy-on-write store) or a clone (filled in the background); "
+	  "--mode, --backlog (async bound, 1M to 1G, default 16M): mirrors only; "
+	  "--copy-type: clones only (unsync-unassoc: removed once copied); "
+	  "--rate bytes/s (0 none)",
 	  do_assoc_create },
 	{ "assoc", "destroy", "ASSOC",
 	  "remove the association at once and release its target",
@@ -1025,16 +1119,19 @@ const struct command assoc_commands[] = {
 	  "ASSOC [--priority P] [--rate SIZE] [--backlog SIZE] [--writable-view]",
 	  "change settings (a view made writable stays writable)",
 	  do_assoc_set },
-	{ "assoc", "wait", "ASSOC --state STATE [--timeout SECONDS]",
-	  "wait until copy-state is STATE and no operation runs (exit 1 on timeout, broken, destroyed)",
+	{ "assoc", "wait", "ASSOC (--state STATE | --destroyed) [--timeout SECONDS]",
+	  "wait until copy-state is STATE and no operation runs (exit 1 on timeout, broken, "
+	  "destroyed), or with --destroyed until the association no longer exists",
 	  do_assoc_wait },
 	OPERATION("activate", "start the copy of a prepared association"),
 	OPERATION("fracture", "stop mirroring, keep tracking changes; the target view appears"),
 	OPERATION("split", "like fracture, after quiescing the volume (synchronized only)"),
-	OPERATION("suspend", "pause mirroring, keep tracking changes"),
+	OPERATION("suspend", "pause mirroring or a clone's copy, keep tracking changes"),
 	OPERATION("resume", "continue a suspended association"),
-	OPERATION("resync", "copy the changed chunks to the target again"),
-	OPERATION("restore", "copy the target's changed chunks back to the volume"),
+	OPERATION("resync", "copy the changed chunks to the target again "
+		  "(snapshot, clone: a new point in time)"),
+	OPERATION("restore", "copy the target's changed chunks back to the volume "
+		  "(snapshot: the volume's image at its point in time)"),
 	OPERATION("failover", "make the target the current copy"),
 	OPERATION("failback", "return from failover, copying the changes back"),
 	OPERATION("abort", "stop the running copy or restore"),
@@ -1045,4 +1142,6 @@ const size_t assoc_command_count = ARRAY_SIZE(assoc_commands);
 const char assoc_usage_notes[] =
 	"ASSOC is VOLUME/NAME. STATE is a copy state: synchronized, fractured,\n"
 	"split, suspended, failedover, aborted, broken, skewed, prepared, ...\n"
-	"(or the seed's name, \"Synchronized\").\n";
+	"(or the seed's name, \"Synchronized\"). A snapshot or a clone ends its\n"
+	"copy split. fracture, split, failover, failback do not apply to snapshots\n"
+	"and clones, nor suspend, resume, abort to snapshots.\n";

@@ -199,6 +199,13 @@ static void report_error(const struct transaction *t, const char *what)
 int vdrep_nl_transact(struct vdrep_nl *nl, struct nl_msg *req,
 		      vdrep_reply_fn fn, void *arg, const char *what)
 {
+	return vdrep_nl_transact_quiet(nl, req, fn, arg, what, 0);
+}
+
+int vdrep_nl_transact_quiet(struct vdrep_nl *nl, struct nl_msg *req,
+			    vdrep_reply_fn fn, void *arg, const char *what,
+			    int quiet_errno)
+{
 	struct transaction t = { .fn = fn, .arg = arg };
 	struct nl_cb *cb;
 	int err;
@@ -235,7 +242,8 @@ int vdrep_nl_transact(struct vdrep_nl *nl, struct nl_msg *req,
 	nl_cb_put(cb);
 
 	if (t.error) {
-		report_error(&t, what);
+		if (!quiet_errno || t.error != -quiet_errno)
+			report_error(&t, what);
 		return t.error;
 	}
 	if (t.message[0])

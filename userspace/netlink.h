@@ -38,6 +38,14 @@ int vdrep_nl_transact(struct vdrep_nl *nl, struct nl_msg *req,
 		      vdrep_reply_fn fn, void *arg, const char *what);
 
 /*
+ * The same, but a kernel error of -@quiet_errno (ENOENT, say) is only
+ * returned, not printed: the caller expects it. 0 prints every error.
+ */
+int vdrep_nl_transact_quiet(struct vdrep_nl *nl, struct nl_msg *req,
+			    vdrep_reply_fn fn, void *arg, const char *what,
+			    int quiet_errno);
+
+/*
  * Open, send the request @build makes, call @fn for each reply, close: a
  * command's whole exchange. Returns EXIT_OK, or EXIT_FAILED after printing
  * why.

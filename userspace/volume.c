@@ -28,6 +28,7 @@ static struct nla_policy volume_policy[VDREP_A_VOLUME_MAX + 1] = {
 	[VDREP_A_VOLUME_OPEN_COUNT]		= { .type = NLA_U32 },
 	[VDREP_A_VOLUME_META_PATH]		= { .type = NLA_STRING },
 	[VDREP_A_VOLUME_META_STATE]		= { .type = NLA_U32 },
+	[VDREP_A_VOLUME_OLD_DATA_READS]		= { .type = NLA_U64 },
 	[VDREP_A_VOLUME_EVENT_SEQ]		= { .type = NLA_U64 },
 };
 
@@ -71,12 +72,17 @@ int volume_event_seq(struct nl_msg *msg, uint64_t *seq)
  *   show     NAME: id 0 disk vdrep0 source /dev/ram0 (1:0) size ... metadata transient
  *   monitor  EVENT volume name:NAME id:0 disk:vdrep0 source:/dev/ram0 size:... seq:N
  *   JSON     {"name":..., "id":..., ...}, plus "event", "object", "seq" for monitor
+ *
+ * old-data-reads (copy-on-write reads for snapshots and clones) is in JSON
+ * and monitor lines always, in show's line once it is not 0: a volume that
+ * never had a snapshot or clone shows the line it always did.
  */
 int volume_print_msg(struct nl_msg *msg, const char *event)
 {
 	struct nlattr *tb[VDREP_A_VOLUME_MAX + 1];
 	const char *name, *meta;
 	uint32_t major, minor;
+	uint64_t old_reads;
 
 	if (volume_parse(msg, tb))
 		return NL_SKIP;
@@ -110,6 +116,8 @@ int volume_print_msg(struct nl_msg *msg, const char *event)
 		   get_u32(tb, VDREP_A_VOLUME_PHYSICAL_BLOCK_SIZE));
 	print_uint(PRINT_ANY, "assocs", get_u32(tb, VDREP_A_VOLUME_ASSOC_COUNT));
 	print_uint(PRINT_ANY, "openers", get_u32(tb, VDREP_A_VOLUME_OPEN_COUNT));
+	old_reads = get_u64(tb, VDREP_A_VOLUME_OLD_DATA_READS);
+	print_uint(event || old_reads ? PRINT_ANY : PRINT_JSON, "old_data_reads", old_reads);
 	print_string(PRINT_ANY, "metadata", meta ? meta : "unknown");
 	if (tb[VDREP_A_VOLUME_META_PATH])
 		print_string(PRINT_ANY, "metadata_path", get_str(tb, VDREP_A_VOLUME_META_PATH));
