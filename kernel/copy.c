@@ -250,6 +250,9 @@ static void vdrep_copy_job_done(struct vdrep_copy_job *job)
 	vdrep_chunkmap_clear(&a->dirty, job->chunk);
 	if (!to_target)
 		vdrep_source_rewritten(a->vol, a, job->chunk);
+	else if (vdrep_is_clone(a))
+		/* Writes stay parked until view reads sent to the source are done. */
+		vdrep_cow_view_wait(a, job->chunk);
 	atomic64_inc(&a->copied_chunks);
 	vdrep_copy_account(a, a->vol->chunk_size);
 	vdrep_copy_unlock(a, job);

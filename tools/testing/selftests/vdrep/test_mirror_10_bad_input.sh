@@ -10,8 +10,8 @@
 # the 17th association, a target too small, in use (another volume's
 # source, a mounted filesystem, another association's target), the volume's
 # own source, not a block device, bad sync-mode/sync-type/priority/
-# operation values, backlog limits out of range, snapshot (not yet
-# supported), volume destroy with associations, and every change request
+# operation values, backlog limits out of range, a sync mode given for a
+# snapshot, volume destroy with associations, and every change request
 # of a caller without CAP_NET_ADMIN (EPERM; show still works).
 
 # shellcheck source=lib.sh disable=SC2016 # eval '...' expands as check runs it
@@ -102,8 +102,8 @@ expect_refused "raw sync-mode 0 (unknown): EINVAL" "$EINVAL" "mode|range|invalid
 	vdrep_nl assoc-create --volume b10 --name x --target /dev/ram3 --sync-mode 0
 expect_refused "raw sync-type 99: EINVAL or ERANGE" "$EINVAL|$ERANGE" "type|range|invalid" \
 	vdrep_nl assoc-create --volume b10 --name x --target /dev/ram3 --sync-type 99
-expect_refused "sync-type snapshot: EOPNOTSUPP" "$EOPNOTSUPP" "snapshot|not supported" \
-	"$VDREPCTL" assoc create b10/x /dev/ram3 --type snapshot
+expect_refused "sync mode given for a snapshot: EINVAL" "$EINVAL" "only to mirrors" \
+	vdrep_nl assoc-create --volume b10 --name x --target /dev/ram3 --sync-type 7 --sync-mode 2
 expect_refused "raw copy-priority 4: EINVAL or ERANGE" "$EINVAL|$ERANGE" "priority|range|invalid" \
 	vdrep_nl assoc-create --volume b10 --name x --target /dev/ram3 --priority 4
 expect_refused "async backlog 512K (below 1M): EINVAL or ERANGE" "$EINVAL|$ERANGE" "backlog" \
