@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The examples of the admin guide run as written: every ".. code-block:: sh"
-# of the "Mirror examples" section of Documentation/admin-guide/vdrep.rst is
+# of the "Mirror examples" section of Documentation/admin-guide/vdrep.rst
+# (or of the section named by VDREP_DOC_SECTION: test_snapshot_20 and
+# test_clone_20 run this for "Snapshot examples" and "Clone examples") is
 # extracted at run time and run on its own, with the setup the guide
 # describes (fresh brd ramdisks /dev/ram0..3 of 16 MiB, the module loaded,
 # vdrepctl on PATH), under bash -e -o pipefail in a session of its own. One
@@ -14,6 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 GUIDE=$VDREP_TOP/Documentation/admin-guide/vdrep.rst
+SECTION=${VDREP_DOC_SECTION:-Mirror examples}
 BLOCK_TIMEOUT=300
 
 test_init
@@ -21,12 +24,12 @@ require_tools jq cmp sha256sum mkfs.ext4 e2fsck fsfreeze setsid
 [ -r "$GUIDE" ] || ktap_skip_all "no $GUIDE"
 
 # extract DIR: block-NN.sh and block-NN.title in DIR for every sh code block
-# of the "Mirror examples" section (up to the next section or chapter
+# of the $SECTION section (up to the next section or chapter
 # heading); the title is the subsection heading above the block. Prints the
 # number of blocks.
 extract()
 {
-	"$PYTHON" - "$GUIDE" "$1" <<'PY'
+	"$PYTHON" - "$GUIDE" "$1" "$SECTION" <<'PY'
 import os, re, sys
 
 lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
@@ -43,7 +46,7 @@ def heading(i):
 
 start = None
 for i in range(len(lines)):
-    if lines[i].strip() == "Mirror examples" and heading(i) == "-":
+    if lines[i].strip() == sys.argv[3] and heading(i) == "-":
         start = i + 2
         break
 if start is None:
@@ -84,12 +87,14 @@ PY
 blocks=$tmpdir/blocks
 mkdir -p "$blocks"
 nblocks=$(extract "$blocks") || nblocks=0
-[ "$nblocks" -gt 0 ] 2>/dev/null || ktap_skip_all "no sh code block under \"Mirror examples\" in $GUIDE"
+[ "$nblocks" -gt 0 ] 2>/dev/null || ktap_skip_all "no sh code block under \"$SECTION\" in $GUIDE"
 
 # Checks of the end state, by example title; each line of the output of
-# checks_for TITLE is one check: "DESCRIPTION<TAB>FUNCTION ARGS...".
+# checks_for TITLE is one check: "DESCRIPTION<TAB>FUNCTION ARGS...". The
+# snapshot and clone examples check their end state themselves (test ...).
 checks_for()
 {
+	[ "$SECTION" = "Mirror examples" ] || return 0
 	case $1 in
 	"A synchronous mirror" | "Fracture, write, resync" | \
 	"A consistent backup with split" | "A writable view" | "Failover and failback")
@@ -207,7 +212,7 @@ done
 ktap_plan "$plan"
 
 check "vdrep module loaded" load_module || ktap_abort "cannot load $VDREP_KO"
-diag "$nblocks examples in \"Mirror examples\" of ${GUIDE#"$VDREP_TOP"/}"
+diag "$nblocks examples in \"$SECTION\" of ${GUIDE#"$VDREP_TOP"/}"
 
 for ((b = 1; b <= nblocks; b++)); do
 	f=$blocks/block-$(printf %02d "$b").sh
