@@ -23,6 +23,7 @@
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/jiffies.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "vdrep.h"
@@ -305,6 +306,39 @@ static unsigned int vdrep_copy_allowed(struct vdrep_assoc *a, unsigned long *del
 		break;
 	}
 	return jobs;
+}
+
+/*
+ * Pacing for a copy that runs outside the engine, one chunk at a time (a
+ * snapshot's restore): the same CopyPriority and rate-limit rules.
+ */
+void vdrep_copy_pace_start(struct vdrep_assoc *a)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&a->copy_lock, flags);
+	a->copy_window_start = get_jiffies_64();
+	a->copy_window_bytes = 0;
+	a->copy_rate = 0;
+	spin_unlock_irqrestore(&a->copy_lock, flags);
+}
+
+/* Sleep until one more chunk may be copied; may sleep. */
+void vdrep_copy_pace(struct vdrep_assoc *a)
+{
+	unsigned long delay = 0;
+
+	while (!vdrep_copy_allowed(a, &delay) && !READ_ONCE(a->going)) {
+		schedule_timeout_uninterruptible(delay ?: 1);
+		delay = 0;
+	}
+	a->copy_last_start = jiffies;
+}
+
+/* One chunk of such a copy is done. */
+void vdrep_copy_paced(struct vdrep_assoc *a)
+{
+	vdrep_copy_account(a, a->vol->chunk_size);
 }
 
 /* ------------------------------------------------------------------ work */

@@ -571,7 +571,10 @@ static void vdrep_snapshot_restore_progress(struct vdrep_assoc *s)
 		vdrep_assoc_notify(s, VDREP_CMD_ASSOC_CHANGE_NTF);
 }
 
-/* Restores, in the background, the chunks no I/O has restored yet. */
+/*
+ * Restores, in the background, the chunks no I/O has restored yet, paced
+ * by CopyPriority and rate-limit as the copy engine is.
+ */
 void vdrep_snapshot_restore_work(struct work_struct *work)
 {
 	struct vdrep_assoc *s = container_of(work, struct vdrep_assoc, restore_work);
@@ -582,24 +585,29 @@ void vdrep_snapshot_restore_work(struct work_struct *work)
 	bool done = false;
 	u64 chunk;
 
-	buf = mempool_alloc(vol->cow_buffers, GFP_NOIO);
+	vdrep_copy_pace_start(s);
 	for (chunk = vdrep_chunkmap_next(&s->restore, 0); chunk < s->restore.nr_chunks;
 	     chunk = vdrep_chunkmap_next(&s->restore, chunk + 1)) {
 		blk_status_t status;
 		unsigned int n;
 		u16 gens;
 
+		/* No buffer held while pacing: volume I/O may need the pool. */
+		vdrep_copy_pace(s);
 		if (READ_ONCE(s->going) || vdrep_assoc_phase(s) != VDREP_PH_RESTORING)
 			break;
+		buf = mempool_alloc(vol->cow_buffers, GFP_NOIO);
 		n = vdrep_cow_pin(vol, pinned, &gens);
 		status = vdrep_cow_chunk(vol, chunk, true, pinned, n, s, buf);
 		vdrep_cow_unpin(pinned, n, gens);
+		mempool_free(buf, vol->cow_buffers);
 		if (status)
 			break;
+		vdrep_copy_paced(s);
 		vdrep_snapshot_restore_progress(s);
 		cond_resched();
 	}
-	mempool_free(buf, vol->cow_buffers);
+	WRITE_ONCE(s->copy_rate, 0);
 
 	spin_lock_irqsave(&s->lock, flags);
 	if (s->phase == VDREP_PH_RESTORING && !vdrep_chunkmap_weight(&s->restore)) {

@@ -449,6 +449,9 @@ void vdrep_copy_stop(struct vdrep_assoc *a);
 void vdrep_copy_work(struct work_struct *work);
 bool vdrep_copy_conflict(struct vdrep_volume *vol, u64 first, u64 last,
 			 struct bio *bio);
+void vdrep_copy_pace_start(struct vdrep_assoc *a);
+void vdrep_copy_pace(struct vdrep_assoc *a);
+void vdrep_copy_paced(struct vdrep_assoc *a);
 
 /* operation.c: operations on associations */
 int vdrep_assoc_operate(struct vdrep_assoc *a, u32 op, struct netlink_ext_ack *extack);
