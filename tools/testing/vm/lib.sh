@@ -7,15 +7,34 @@ VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VDREP_TOP=${VDREP_TOP:-$(cd "$VM_DIR/../../.." && pwd)}
 TRIXIE=$CACHE/trixie
 ALL_LANES="6.1 6.12 7"
+# The fourth lane, "debug", is a kernel built by debug-kernel/build.sh (not in ALL_LANES).
+DEBUG_KERNEL_DIR=$CACHE/debug-kernel
 
 say() { echo "${0##*/}: $*"; }
 die() { echo "${0##*/}: error: $*" >&2; exit 1; }
 
 lane_env() {
 	local f=$CACHE/kernels/$1/env
+	CMDLINE_EXTRA=
+	if [ "$1" = debug ]; then
+		[ -r "$f" ] || die "lane debug is not built (no $f); run tools/testing/vm/debug-kernel/build.sh"
+		# shellcheck disable=SC1090
+		. "$f"
+		[ "$DEBUG_KEY" = "$(debug_kernel_key)" ] ||
+			die "the debug kernel in $KDIR is stale (debug.config or linux-source-6.12 changed); run tools/testing/vm/debug-kernel/build.sh"
+		return 0
+	fi
 	[ -r "$f" ] || die "lane $1 is not set up (no $f); run tools/testing/vm/setup.sh"
 	# shellcheck disable=SC1090
 	. "$f"
+}
+
+# Cache key of the debug kernel: its config fragment and the linux-source-6.12 version.
+debug_kernel_key() {
+	local ver
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) || return 0
+	{ cat "$VM_DIR/debug-kernel/debug.config"; echo "linux-source-6.12 $ver"; } |
+		sha256sum | cut -c1-16
 }
 
 # Mounts made for chroot work are undone on exit, and only the ones we made.

@@ -22,7 +22,7 @@ KERNEL_LINE = re.compile(r'^\[\s*(\d+\.\d+)\](?:\[\s*[CT]\d+\])?\s?(.*)$')
 # Splats: messages starting like this ...
 SPLAT_START = re.compile(
     r'^(WARNING:|BUG:|kernel BUG at|Oops|general protection fault|Kernel panic|UBSAN:|'
-    r'Call Trace:|unreferenced object|kmemleak: .*(leak|suspected)|'
+    r'Call Trace:|unreferenced object|kmemleak: (?!Kernel memory leak detector initialized).*(leak|suspected)|'
     r'INFO: (task .* blocked for more than|possible |trying to register non-static key|'
     r'rcu_|lockdep is turned off|inconsistent lock state)|'
     r'watchdog: BUG:)')

@@ -182,6 +182,8 @@ console=$log/console.log
 cmdline="console=ttyS0,115200 panic=-1 rdinit=/init loglevel=7 mitigations=off"
 # TCG on a shared 2-core machine is slow: keep the stall detectors from firing on mere slowness.
 cmdline+=" rcupdate.rcu_cpu_stall_timeout=100 watchdog_thresh=60"
+# Lane-specific additions (the debug lane's env file sets CMDLINE_EXTRA).
+cmdline+="${CMDLINE_EXTRA:+ $CMDLINE_EXTRA}"
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "${VDREP_QEMU_MEM:-2G}"
 	-smp "${VDREP_QEMU_SMP:-2}" -nodefaults -display none -no-reboot
 	-kernel "$VMLINUZ" -initrd "$CACHE/kernels/$lane/initramfs.cpio.gz" -append "$cmdline"
