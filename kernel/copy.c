@@ -431,10 +431,10 @@ static bool vdrep_copy_finish(struct vdrep_assoc *a)
 	return true;
 }
 
-static void vdrep_copy_announce_progress(struct vdrep_assoc *a)
+/* Announce @a when the PercentSynced of the copy of @left changed. */
+void vdrep_copy_announce_progress(struct vdrep_assoc *a, struct vdrep_chunkmap *left)
 {
-	u32 percent = vdrep_percent_synced(vdrep_chunkmap_weight(&a->dirty),
-					   a->dirty.nr_chunks);
+	u32 percent = vdrep_percent_synced(vdrep_chunkmap_weight(left), left->nr_chunks);
 	unsigned long flags;
 	bool changed;
 
@@ -470,7 +470,7 @@ void vdrep_copy_work(struct work_struct *work)
 	llist_for_each_entry_safe(job, next, done, done)
 		vdrep_copy_job_done(job);
 	if (done)
-		vdrep_copy_announce_progress(a);
+		vdrep_copy_announce_progress(a, &a->dirty);
 
 	if (!vdrep_copy_should_run(a)) {
 		if (!READ_ONCE(a->copy_jobs_busy))

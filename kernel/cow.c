@@ -556,21 +556,6 @@ static void vdrep_cow_unpin(struct vdrep_assoc **pinned, unsigned int n, u16 gen
 	rcu_read_unlock();
 }
 
-static void vdrep_snapshot_restore_progress(struct vdrep_assoc *s)
-{
-	u32 percent = vdrep_percent_synced(vdrep_chunkmap_weight(&s->restore),
-					   s->restore.nr_chunks);
-	unsigned long flags;
-	bool changed;
-
-	spin_lock_irqsave(&s->lock, flags);
-	changed = percent != s->last_percent;
-	s->last_percent = percent;
-	spin_unlock_irqrestore(&s->lock, flags);
-	if (changed)
-		vdrep_assoc_notify(s, VDREP_CMD_ASSOC_CHANGE_NTF);
-}
-
 /*
  * Restores, in the background, the chunks no I/O has restored yet, paced
  * by CopyPriority and rate-limit as the copy engine is.
@@ -604,7 +589,7 @@ void vdrep_snapshot_restore_work(struct work_struct *work)
 		if (status)
 			break;
 		vdrep_copy_paced(s);
-		vdrep_snapshot_restore_progress(s);
+		vdrep_copy_announce_progress(s, &s->restore);
 		cond_resched();
 	}
 	WRITE_ONCE(s->copy_rate, 0);

@@ -452,6 +452,7 @@ bool vdrep_copy_conflict(struct vdrep_volume *vol, u64 first, u64 last,
 void vdrep_copy_pace_start(struct vdrep_assoc *a);
 void vdrep_copy_pace(struct vdrep_assoc *a);
 void vdrep_copy_paced(struct vdrep_assoc *a);
+void vdrep_copy_announce_progress(struct vdrep_assoc *a, struct vdrep_chunkmap *left);
 
 /* operation.c: operations on associations */
 int vdrep_assoc_operate(struct vdrep_assoc *a, u32 op, struct netlink_ext_ack *extack);
