@@ -737,6 +737,12 @@ assoc_states()
 	assoc_get "$1" copy-state sync-state progress-status | paste -sd/
 }
 
+# check_states ASSOC STATES LABEL: one KTAP line, "LABEL: ASSOC is STATES".
+check_states()
+{
+	check_eq "$3: $1 is $2" "$2" "$(assoc_states "$1")"
+}
+
 # assoc_is ASSOC STATES: assoc_states is STATES (diagnostics if not).
 assoc_is()
 {

@@ -65,21 +65,16 @@ state_refused()
 	done
 }
 
-at()
-{
-	check_eq "$3: $1 is $2" "$2" "$(assoc_states "$1")"
-}
-
 P=$(dev_sha256 "$vol")
 check "create clone c02/c on /dev/ram1 with --rate 128K" clone_create c02/c /dev/ram1 --rate 128K ||
 	ktap_abort "clone create failed"
-at c02/c "$ST_CLONE_FILLING" filling
+check_states c02/c "$ST_CLONE_FILLING" filling
 kind_refused c02/c filling
 state_refused c02/c filling activate resync restore
 
 # --- suspend, resume
 check "filling: suspend works (suspended)" eval 'assoc_op suspend c02/c && assoc_wait c02/c suspended'
-at c02/c "$ST_SUSPENDED" suspended
+check_states c02/c "$ST_SUSPENDED" suspended
 copied=$(assoc_get c02/c copied-chunks)
 sleep 2
 check_eq "suspended: the fill copies nothing (copied-chunks stays $copied)" "$copied" \
@@ -92,13 +87,13 @@ check "suspended: resume works (filling again)" \
 
 # --- abort, resync
 check "filling: abort works (aborted)" eval 'assoc_op abort c02/c && assoc_wait c02/c aborted'
-at c02/c "$ST_ABORTED" aborted
+check_states c02/c "$ST_ABORTED" aborted
 state_refused c02/c aborted resume restore
 check "aborted: write 3 chunks through the volume" touch_chunks "$vol" "$CS" ab 3 4 180
 P3=$(dev_sha256 "$vol")
 check "aborted: resync at full rate works (split)" \
 	eval 'assoc_op set c02/c --rate 0 && assoc_op resync c02/c && assoc_wait c02/c split'
-at c02/c "$ST_CLONE_SPLIT" split
+check_states c02/c "$ST_CLONE_SPLIT" split
 check_eq "the target and the view equal the volume at the resync" "$P3 $P3" \
 	"$(dev_sha256 /dev/ram1) $(view_sha c02/c)"
 kind_refused c02/c split
@@ -136,7 +131,7 @@ fi
 check_eq "the volume read the clone's image at once" "$P3" "$got"
 check "the restore ends at full rate: split" \
 	eval 'ctl assoc set c02/c --rate 0; assoc_wait c02/c split'
-at c02/c "$ST_CLONE_SPLIT" restored
+check_states c02/c "$ST_CLONE_SPLIT" restored
 check_eq "copied-chunks is 32" 32 "$(assoc_get c02/c copied-chunks)"
 check_eq "the volume, its source and the target have the clone's image" "$P3 $P3 $P3" \
 	"$(dev_sha256 "$vol") $(dev_sha256 /dev/ram0) $(dev_sha256 /dev/ram1)"

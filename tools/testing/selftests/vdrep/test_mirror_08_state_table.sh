@@ -94,18 +94,6 @@ walk()
 	done
 }
 
-# at ASSOC STATES LABEL
-at()
-{
-	check_eq "$3: $1 is $2" "$2" "$(assoc_states "$1")"
-}
-
-# gone ASSOC: show no longer finds it.
-gone()
-{
-	! "$VDREPCTL" assoc show "$1" >/dev/null 2>&1
-}
-
 view_write()
 {
 	local view
@@ -132,32 +120,32 @@ T1=/dev/mapper/m08t
 # --- prepared
 check "create w1/m --prepare-only --rate 64K" \
 	assoc_create w1/m "$T1" --prepare-only --rate 64K || ktap_abort "assoc create failed"
-at w1/m "$ST_PREPARED" prepared
+check_states w1/m "$ST_PREPARED" prepared
 walk w1/m prepared activate
 
 # --- initial sync (16 MiB at 64 KiB/s: minutes)
 check "prepared: activate works" assoc_op activate w1/m
-at w1/m "$ST_SYNCING" "initial sync"
+check_states w1/m "$ST_SYNCING" "initial sync"
 check_eq "initial sync: requested-copy-state is synchronized" synchronized \
 	"$(assoc_get w1/m requested-copy-state)"
 walk w1/m "initial sync" fracture suspend abort
 
 # --- aborted
 check "initial sync: abort works (aborted)" eval 'assoc_op abort w1/m && assoc_wait w1/m aborted'
-at w1/m "$ST_ABORTED" aborted
+check_states w1/m "$ST_ABORTED" aborted
 walk w1/m aborted resync
 
 # --- resync (most chunks still to copy, at 64 KiB/s)
 check "aborted: resync works" assoc_op resync w1/m
-at w1/m "$ST_RESYNCING" resync
+check_states w1/m "$ST_RESYNCING" resync
 walk w1/m resync fracture suspend abort
 
 # --- suspended
 check "resync: suspend works (suspended)" eval 'assoc_op suspend w1/m && assoc_wait w1/m suspended'
-at w1/m "$ST_SUSPENDED" suspended
+check_states w1/m "$ST_SUSPENDED" suspended
 walk w1/m suspended resume
 check "suspended: resume works" assoc_op resume w1/m
-at w1/m "$ST_RESYNCING" "resumed"
+check_states w1/m "$ST_RESYNCING" "resumed"
 check "resync: abort works (aborted)" eval 'assoc_op abort w1/m && assoc_wait w1/m aborted'
 check "aborted: resync again" assoc_op resync w1/m
 check "resync: fracture works (fractured)" eval 'assoc_op fracture w1/m && assoc_wait w1/m fractured'
@@ -165,13 +153,13 @@ check "fractured: resync at full rate works (synchronized)" \
 	eval 'assoc_op set w1/m --rate 0 && assoc_op resync w1/m && assoc_wait_idle w1/m'
 
 # --- synchronized
-at w1/m "$ST_SYNCHRONIZED" synchronized
+check_states w1/m "$ST_SYNCHRONIZED" synchronized
 walk w1/m synchronized fracture split suspend failover
 
 # --- fractured
 check "synchronized: fracture works (fractured)" \
 	eval 'assoc_op fracture w1/m && assoc_wait w1/m fractured'
-at w1/m "$ST_FRACTURED" fractured
+check_states w1/m "$ST_FRACTURED" fractured
 walk w1/m fractured resync restore
 VDREP_STATE_FN=mirror_state
 if view=$(assoc_view w1/m) && exec 9<"$view"; then
@@ -191,7 +179,7 @@ check "fractured: resync works (synchronized)" eval 'assoc_op resync w1/m && ass
 
 # --- split
 check "synchronized: split works (split)" eval 'assoc_op split w1/m && assoc_wait w1/m split'
-at w1/m "$ST_SPLIT" split
+check_states w1/m "$ST_SPLIT" split
 walk w1/m split resync restore
 check "split: restore works (synchronized)" eval 'assoc_op restore w1/m && assoc_wait_idle w1/m'
 
@@ -201,7 +189,7 @@ check_eq "view-writable is true" true "$(assoc_get w1/m view-writable)"
 check "fracture, then write through the view: skewed" \
 	eval 'assoc_op fracture w1/m && assoc_wait w1/m fractured && view_write w1/m &&
 		assoc_wait w1/m skewed'
-at w1/m "$ST_SKEWED" skewed
+check_states w1/m "$ST_SKEWED" skewed
 walk w1/m skewed resync restore
 check "skewed: restore works (synchronized)" eval 'assoc_op restore w1/m && assoc_wait_idle w1/m'
 check "split, then write through the view: skewed" \
@@ -214,7 +202,7 @@ check "fracture, write 128 chunks, set --rate 64K" \
 	eval 'assoc_op fracture w1/m && assoc_wait w1/m fractured && dirty "$vol1" 64 128 &&
 		assoc_op set w1/m --rate 64K'
 check "fractured: restore works" assoc_op restore w1/m
-at w1/m "$ST_RESTORING" restoring
+check_states w1/m "$ST_RESTORING" restoring
 walk w1/m restoring abort
 expect_refused "restoring: abort is refused (EINVAL, a restore cannot be aborted)" \
 	"$EINVAL" "a restore cannot be aborted" "$VDREPCTL" assoc abort w1/m
@@ -226,7 +214,7 @@ check "at full rate back to synchronized" \
 # --- failedover
 check "synchronized: failover works (failedover)" \
 	eval 'assoc_op failover w1/m && assoc_wait w1/m failedover'
-at w1/m "$ST_FAILEDOVER" failedover
+check_states w1/m "$ST_FAILEDOVER" failedover
 walk w1/m failedover failback
 check "failedover: failback works (synchronized)" \
 	eval 'assoc_op failback w1/m && assoc_wait_idle w1/m'
@@ -238,24 +226,24 @@ check "suspended: resume works (synchronized)" eval 'assoc_op resume w1/m && ass
 check "the target's table becomes error; a write through the volume: broken" \
 	eval 'dm_reload m08t "$(dm_table_error /dev/ram1)" && dirty "$vol1" 3 1 &&
 		assoc_wait w1/m broken'
-at w1/m "$ST_BROKEN" broken
+check_states w1/m "$ST_BROKEN" broken
 walk w1/m broken resync
 check "repaired (linear again); broken: resync works (synchronized)" \
 	eval 'dm_reload m08t "$(dm_table_linear /dev/ram1)" && assoc_op resync w1/m &&
 		assoc_wait_idle w1/m'
 check "synchronized: detach works (the association goes)" \
-	eval 'assoc_op detach w1/m && eventually gone w1/m'
+	eval 'assoc_op detach w1/m && eventually assoc_gone w1/m'
 
 # ============================ w2: the initial sync's edges, failover EBUSY
 check "create volume w2 on /dev/ram2" vol_create w2 /dev/ram2 chunk-size 64K ||
 	ktap_abort "volume create failed"
 check "create w2/x on /dev/ram3 --rate 64K" assoc_create w2/x /dev/ram3 --rate 64K
-at w2/x "$ST_SYNCING" "initial sync"
+check_states w2/x "$ST_SYNCING" "initial sync"
 check "initial sync: fracture works (fractured)" \
 	eval 'assoc_op fracture w2/x && assoc_wait w2/x fractured'
 check "destroy w2/x" assoc_destroy w2/x
 check "create w2/x again --rate 64K" assoc_create w2/x /dev/ram3 --rate 64K
-at w2/x "$ST_SYNCING" "initial sync"
+check_states w2/x "$ST_SYNCING" "initial sync"
 check "initial sync: suspend works (suspended)" \
 	eval 'assoc_op suspend w2/x && assoc_wait w2/x suspended'
 check "suspended: resume at full rate works (synchronized)" \
@@ -273,9 +261,9 @@ fi
 expect_refused "failedover: detach is refused (EBUSY, the volume's data is on the target)" \
 	"$EBUSY" "the volume's data is on this target" "$VDREPCTL" assoc detach w2/x
 check "failedover: after failback, detach works" \
-	eval 'assoc_op failback w2/x && assoc_wait_idle w2/x && assoc_op detach w2/x && eventually gone w2/x'
+	eval 'assoc_op failback w2/x && assoc_wait_idle w2/x && assoc_op detach w2/x && eventually assoc_gone w2/x'
 check "create w2/z on /dev/ram7 --prepare-only" assoc_create w2/z /dev/ram7 --prepare-only
-check "prepared: detach works" eval 'assoc_op detach w2/z && eventually gone w2/z'
+check "prepared: detach works" eval 'assoc_op detach w2/z && eventually assoc_gone w2/z'
 
 # ======================================== w3/p: pending (async, held target)
 check "create volume w3 on /dev/ram5" vol_create w3 /dev/ram5 chunk-size 64K ||
@@ -331,7 +319,7 @@ held_op()
 }
 
 check "a burst over the backlog with the target held: pending" make_pending
-at w3/p "$ST_PENDING" pending
+check_states w3/p "$ST_PENDING" pending
 walk w3/p pending fracture suspend abort
 check "pending: fracture works (fractured)" held_op fracture fractured
 check "fractured: resync works (synchronized)" eval 'assoc_op resync w3/p && assoc_wait_idle w3/p'

@@ -84,16 +84,6 @@ walk()
 	done
 }
 
-at()
-{
-	check_eq "$3: $1 is $2" "$2" "$(assoc_states "$1")"
-}
-
-gone()
-{
-	! "$VDREPCTL" assoc show "$1" >/dev/null 2>&1
-}
-
 check "create volume s06 on /dev/ram0 (chunk-size 64K)" vol_create s06 /dev/ram0 chunk-size 64K ||
 	ktap_abort "volume create failed"
 vol=/dev/$(vol_disk s06)
@@ -101,13 +91,13 @@ vol=/dev/$(vol_disk s06)
 # ============================================================ prepared
 check "create s06/p on /dev/ram1 --prepare-only" snap_create s06/p /dev/ram1 --prepare-only ||
 	ktap_abort "snapshot create failed"
-at s06/p "$ST_PREPARED" prepared
+check_states s06/p "$ST_PREPARED" prepared
 check_eq "prepared: no view" "" "$(assoc_get s06/p view-disk-name)"
 walk s06/p prepared activate
 check "prepared: write chunk 9 before the activation" chunk_write "$vol" "$CS" 9 before-act
 image=$(dev_sha256 "$vol")
 check "prepared: activate works" assoc_op activate s06/p
-at s06/p "$ST_SNAP_SPLIT" activated
+check_states s06/p "$ST_SNAP_SPLIT" activated
 check "write chunk 9 again after the activation" chunk_write "$vol" "$CS" 9 after-act
 check_eq "the view holds the moment of the activation" "$image" "$(view_sha s06/p)"
 
@@ -138,12 +128,12 @@ check "create s06/w --writable-view on a dm-linear store over /dev/ram2" \
 wview=$(assoc_view s06/w)
 check_eq "view-writable true, blockdev --getro 0" "true 0" \
 	"$(assoc_get s06/w view-writable) $(blockdev --getro "$wview" 2>&1)"
-at s06/w "$ST_SNAP_SPLIT" "writable view"
+check_states s06/w "$ST_SNAP_SPLIT" "writable view"
 vsha=$(dev_sha256 "$vol")
 r0=$(vol_get s06 old-data-reads)
 check "write chunk 12 whole through the view" chunk_write "$wview" "$CS" 12 view12
 check "s06/w becomes skewed" assoc_wait s06/w skewed
-at s06/w "$ST_SNAP_SKEWED" skewed
+check_states s06/w "$ST_SNAP_SKEWED" skewed
 check_eq "a whole-chunk view write reads no old data; the store holds it" "0 $CS" \
 	"$(($(vol_get s06 old-data-reads) - r0)) $(assoc_get s06/w store-used)"
 check_eq "the view reads chunk 12 as written, the volume did not change" \
@@ -172,7 +162,7 @@ check_eq "the volume has the view's chunk 12 and the view's image" \
 # (before the restore: s06/p would preserve every chunk the restore
 # writes, and the volume's old-data-reads would change under the refusals)
 pview=$(assoc_view s06/p)
-check "detach s06/p: it goes" eval 'assoc_op detach s06/p && eventually gone s06/p'
+check "detach s06/p: it goes" eval 'assoc_op detach s06/p && eventually assoc_gone s06/p'
 check "its view is gone and /dev/ram1 is released" eval '[ ! -e "$pview" ] && open_excl /dev/ram1'
 
 # ============================================================ restoring
@@ -189,7 +179,7 @@ hold_restore()
 }
 check "48 chunks written through the view; the store's reads 5 s late; restore" hold_restore
 if [ "$(assoc_states s06/w)" = "$ST_RESTORING" ]; then
-	at s06/w "$ST_RESTORING" restoring
+	check_states s06/w "$ST_RESTORING" restoring
 	walk s06/w restoring
 	if [ "$(assoc_states s06/w)" = "$ST_RESTORING" ]; then
 		expect_refused "restoring: detach is refused (EBUSY)" "$EBUSY" "." \
@@ -216,14 +206,14 @@ check "create s06/b on a 3-chunk store" \
 		snap_create s06/b /dev/mapper/s06b' || ktap_abort "snapshot create failed"
 check "write 4 chunks through the volume: they succeed" touch_chunks "$vol" "$CS" full 30 31 32 33
 check "s06/b becomes broken" assoc_wait s06/b broken
-at s06/b "$ST_BROKEN" broken
+check_states s06/b "$ST_BROKEN" broken
 check "broken: the view reads EIO" read_eio "$(assoc_view s06/b)"
 walk s06/b broken resync
 check "broken: resync works (split)" eval 'assoc_op resync s06/b && assoc_wait s06/b split'
 check_eq "after the resync: $ST_SNAP_SPLIT, the view reads the volume" \
 	"$ST_SNAP_SPLIT $(dev_sha256 "$vol")" "$(assoc_states s06/b) $(view_sha s06/b)"
 
-check "detach s06/b: it goes" eval 'assoc_op detach s06/b && eventually gone s06/b'
+check "detach s06/b: it goes" eval 'assoc_op detach s06/b && eventually assoc_gone s06/b'
 
 # ============================================================ bad input
 check "dm devices: a store of 1 chunk and one of 2 chunks" \
