@@ -189,7 +189,8 @@ void vdrep_read_retry_work(struct work_struct *work)
 							    GFP_NOIO, &vol->target_bioset);
 
 			atomic64_inc(&a->source_read_errors);
-			io->status = submit_bio_wait(retry);
+			submit_bio_wait(retry);
+			io->status = retry->bi_status;
 			bio_put(retry);
 			if (!io->status)
 				pr_warn_ratelimited("%s: source read error at sector %llu, read from mirror %s instead\n",
