@@ -48,4 +48,5 @@ fi
 if [ -e "$VDREP_TOP/userspace/Makefile" ]; then
 	make -s -C "$VDREP_TOP/userspace" >&2
 fi
+make -s -C "$VDREP_TOP/tools/testing/selftests/vdrep" >&2
 echo "$out/vdrep.ko"
