@@ -534,7 +534,7 @@ void vdrep_assoc_destroy(struct vdrep_assoc *a)
 	WRITE_ONCE(vol->nr_assocs, vol->nr_assocs - 1);
 	synchronize_rcu();
 	wait_event(a->io_wait, !atomic_read(&a->io_refs[0]) &&
-			       !atomic_read(&a->io_refs[1]));
+		   !atomic_read(&a->io_refs[1]));
 	/*
 	 * Completions drop their last reference, and queue their last work,
 	 * under RCU: after this grace period nothing queues work any more.

@@ -42,6 +42,7 @@ static inline bool vdrep_chunkmap_test(const struct vdrep_chunkmap *map, u64 chu
 {
 	return chunk < map->nr_chunks && test_bit(chunk, map->bits);
 }
+
 /* The first set chunk at or after @from, or nr_chunks if none. */
 u64 vdrep_chunkmap_next(const struct vdrep_chunkmap *map, u64 from);
 

@@ -535,6 +535,7 @@ static unsigned int vdrep_cow_pin(struct vdrep_volume *vol, struct vdrep_assoc *
 
 		if (!a)
 			continue;
+		/* Pairs with the release in vdrep_assoc_drain(). */
 		gen = smp_load_acquire(&a->io_gen) & 1;
 		atomic_inc(&a->io_refs[gen]);
 		if (gen)

@@ -5,13 +5,15 @@
  * Unloading with volumes present tears them down: the module can only be
  * removed when no volume disk is open (an open disk holds a module
  * reference), so every remaining volume is unopened and is destroyed as by
- * volume-destroy, its associations first (as by detach). The netlink family goes first, so no command races the
- * teardown; listeners see the family disappear instead of destroy events.
+ * volume-destroy, its associations first (as by detach). The netlink family
+ * goes first, so no command races the teardown; listeners see the family
+ * disappear instead of destroy events.
  */
 #include <linux/module.h>
 
 #include "vdrep.h"
 
+/* The control plane's lock (see "Locking" in vdrep.h). */
 DEFINE_MUTEX(vdrep_volumes_lock);
 DEFINE_XARRAY_ALLOC(vdrep_volumes);
 /* Copy engines, async mirror queues, announcements, read retries. */

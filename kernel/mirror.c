@@ -199,6 +199,7 @@ void vdrep_read_retry_work(struct work_struct *work)
 						    a->name);
 			vdrep_assoc_put_ref(a, gen);
 		}
+			/* Pairs with the release in vdrep_assoc_drain(). */
 		vdrep_io_put(io);
 	}
 }
@@ -573,6 +574,10 @@ static void vdrep_io_dispatch(struct vdrep_io *io, struct vdrep_assoc **assocs,
 				if (has_data)
 					vdrep_chunkmap_set_range(&a->dirty, first, last);
 				break;
+	/*
+	 * Pairs with the acquire in vdrep_submit_with_assocs(): a bio counted
+	 * in the new generation sees every association published before.
+	 */
 			case VDREP_IO_SYNC:
 				vdrep_target_clone(a, io, bio);
 				break;
@@ -642,8 +647,9 @@ void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio)
 			return;
 		}
 	}
-	if (READ_ONCE(vol->last_io) != jiffies)
-		WRITE_ONCE(vol->last_io, jiffies);
+	now = jiffies;
+	if (READ_ONCE(vol->last_io) != now)
+		WRITE_ONCE(vol->last_io, now);
 
 	rcu_read_lock();
 	/* Generation first: a bio of the new one sees every new association. */
@@ -665,6 +671,7 @@ void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio)
 		n++;
 	}
 	redirect = rcu_dereference(vol->redirect);
+	unsigned long now;
 	rcu_read_unlock();
 
 	/* A snapshot's restore is served by copy-on-write, not redirected. */
@@ -694,6 +701,7 @@ void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio)
 	clone->bi_end_io = vdrep_primary_endio;
 	percpu_ref_get(&vol->inflight);
 
+		/* Pairs with vdrep_assoc_drain(): the new generation, the new mode. */
 	if (has_data &&
 	    vdrep_cow_needed(vol, assocs, modes, n, redirect, write, first, last)) {
 		/* Old data first (invariant 3), in process context. */

@@ -135,6 +135,7 @@ static const u32 vdrep_clone_op_phases[VDREP_OPERATION_DETACH + 1] = {
 	[VDREP_OPERATION_ABORT]		= PH(SYNCING) | PH(RESYNCING),
 	[VDREP_OPERATION_DETACH]	= DETACHABLE,
 };
+
 #undef PH
 #undef DETACHABLE
 

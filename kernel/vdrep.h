@@ -195,7 +195,7 @@ struct vdrep_assoc {
 	unsigned int io_gen;
 	atomic_t io_refs[2];
 	wait_queue_head_t io_wait;
-	struct mutex drain_mutex;
+	struct mutex drain_mutex;	/* one vdrep_assoc_drain() at a time */
 
 	/* Chunks that differ between source and target. */
 	struct vdrep_chunkmap dirty;

@@ -125,6 +125,7 @@ static struct vdrep_target_io *vdrep_view_clone(struct vdrep_assoc *a, struct bi
 	unsigned int gen;
 
 	rcu_read_lock();
+	/* Pairs with the release in vdrep_assoc_drain(). */
 	gen = smp_load_acquire(&a->io_gen) & 1;
 	atomic_inc(&a->io_refs[gen]);
 	rcu_read_unlock();
@@ -179,6 +180,7 @@ static void vdrep_view_read_chunk(struct vdrep_assoc *a, struct bio *bio, u64 ch
 
 	/* Counted before the map is read: see the comment at the top. */
 	vdrep_buckets_add(a->view_buckets, chunk, chunk, 1);
+	/* Pairs with the barrier in vdrep_cow_view_wait(). */
 	smp_mb__after_atomic();
 	if (vdrep_is_snapshot(a))
 		on_target = vdrep_snapshot_slot(a, chunk, &slot);

@@ -5,6 +5,10 @@
 # one after the other, each under its own time limit, with its KTAP output in
 # $VDREP_RESULTS/<test>.ktap and its exit status in $VDREP_RESULTS/<test>.rc.
 # The kernel log gets begin/end markers so a splat can be tied to the test that caused it.
+# On a kernel with kmemleak (the debug lane), reports from boot are cleared first, and after
+# the last test a scan's reports become the pseudo-test "kmemleak" (kmemleak.ktap): it fails
+# on any unreferenced object allocated by vdrep (a vdrep frame in its backtrace, or a frame
+# in an unloaded module, which is what vdrep's frames become after an rmmod).
 
 # A selftest directory may hold a kselftest "settings" file with timeout=SECONDS.
 # Braces: bash reads the whole script before running it, so editing it mid-run is safe.
@@ -14,6 +18,12 @@ test_timeout() {
 	t=$(sed -n 's/^timeout=\([0-9][0-9]*\)$/\1/p' "$(dirname "$1")/settings" 2>/dev/null)
 	echo "${VDREP_TEST_TIMEOUT:-${t:-300}}"
 }
+
+KMEMLEAK=/sys/kernel/debug/kmemleak
+if [ -w "$KMEMLEAK" ]; then
+	echo scan >"$KMEMLEAK"
+	echo clear >"$KMEMLEAK"
+fi
 
 for t in "$@"; do
 	name=$(basename "$t" .sh)
@@ -27,6 +37,39 @@ for t in "$@"; do
 	echo "# vdrep-vm: $name exited $rc after $((SECONDS - start))s"
 	echo "vdrep-vm: end $name rc=$rc" >/dev/kmsg
 done
+
+kmemleak_report() {
+	local out=$VDREP_RESULTS/kmemleak.ktap all=$VDREP_RESULTS/kmemleak.txt n
+	# An object must be older than kmemleak's minimum age (5 s) to be reported, and a
+	# second scan drops the ones only a stale register or stack slot seemed to leak.
+	sleep 6
+	echo scan >"$KMEMLEAK"
+	sleep 1
+	echo scan >"$KMEMLEAK"
+	cat "$KMEMLEAK" >"$all"
+	# kmemleak prints frames with %pS: "vdrep_x+0x1/0x2 [vdrep]", or a bare address once
+	# the module that held it is gone.
+	awk -v RS='unreferenced object' 'NR > 1 && (/\[vdrep\]/ || /\n +0xffffffff[a-f][0-9a-f]+\n/) {
+		printf "unreferenced object%s", $0 }' "$all" >"$VDREP_RESULTS/kmemleak-vdrep.txt"
+	n=$(grep -c '^unreferenced object' "$VDREP_RESULTS/kmemleak-vdrep.txt")
+	{
+		echo "TAP version 13"
+		echo "1..1"
+		echo "# kmemleak: $(grep -c '^unreferenced object' "$all") unreferenced objects in all, $n from vdrep"
+		if [ "$n" -eq 0 ]; then
+			echo "ok 1 - kmemleak finds no unreferenced vdrep object after the tests"
+		else
+			sed 's/^/# /' "$VDREP_RESULTS/kmemleak-vdrep.txt" | head -n 200
+			echo "not ok 1 - kmemleak: $n unreferenced vdrep objects after the tests"
+		fi
+	} >"$out"
+	cat "$out"
+	echo 0 >"$VDREP_RESULTS/kmemleak.rc"
+}
+if [ -w "$KMEMLEAK" ]; then
+	echo "# vdrep-vm: running kmemleak scan"
+	kmemleak_report
+fi
 exit 0
 exit
 }

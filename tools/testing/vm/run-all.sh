@@ -6,9 +6,14 @@
 # for every kernel lane and vdrepctl, runs the selftests (or the TESTs named) in a VM per
 # lane, and ends with one line "N passed, N failed[, N skipped]" over all lanes.  Exits
 # non-zero when anything failed.
-# Environment: VDREP_LANES (default "6.1 6.12 7"), VDREP_LANE_TIMEOUT (time budget of each
+# The debug lane (debug-kernel/: KASAN, lockdep, kmemleak, KUnit, fail_make_request) runs
+# beside the stock lanes: its kernel build and then its VM form a second stream started
+# right after setup, at normal priority, while the stock lanes run one after the other at
+# nice 10 (the debug stream is the longer one).
+# Environment: VDREP_LANES (stock lanes, default "6.1 6.12 7"), VDREP_DEBUG_LANE (1: run
+# the debug lane, the default; 0: not), VDREP_LANE_TIMEOUT (time budget of each stock
 # lane's VM, default 1500 s), VDREP_TOTAL_BUDGET (seconds the whole command may take,
-# default 4800: CI stops a run at 90 minutes; a run takes about 50), plus what run.sh reads.
+# default 4800: CI stops a run at 90 minutes), plus what run.sh reads.
 # Braces: bash reads the whole script before running it, so editing it mid-run is safe.
 {
 set -euo pipefail
@@ -33,6 +38,49 @@ result() { # ok|not ok, then the line's text
 }
 
 "$VM_DIR/setup.sh"
+
+# ---- the debug stream: kernel build, module build, VM -------------------------------------
+# It prints its result lines to $logs/debug.out and its counts to $logs/debug.counts.
+debug_stream() {
+	local p=0 f=0 s=0 budget
+	exec >"$logs/debug.out" 2>&1
+	if ! VDREP_DEBUG_NICE=0 "$VM_DIR/debug-kernel/build.sh" >"$logs/debug-kernel.log" 2>&1; then
+		tail -n 40 "$logs/debug-kernel.log" | sed 's/^/# /'
+		echo "not ok debug build: the debug kernel did not build (log: $logs/debug-kernel.log)"
+		echo "0 1 0" >"$logs/debug.counts"
+		return
+	fi
+	grep -h 'built in\|ready' "$logs/debug-kernel.log" | sed 's/^/# /'
+	if ! "$VM_DIR/build-module.sh" debug >"$logs/build-debug.log" 2>&1; then
+		sed 's/^/# /' "$logs/build-debug.log" | tail -n 40
+		echo "not ok debug build: vdrep.ko did not build (log: $logs/build-debug.log)"
+		echo "0 1 0" >"$logs/debug.counts"
+		return
+	fi
+	echo "ok debug build: debug kernel and vdrep.ko"
+	p=1
+	budget=$((deadline - SECONDS - 60))
+	if [ "$budget" -lt 300 ]; then
+		echo "not ok debug vm: not run, the total time budget is used up"
+		echo "$p 1 0" >"$logs/debug.counts"
+		return
+	fi
+	"$VM_DIR/run.sh" --lane debug --timeout "$budget" --log "$logs/debug" "$@" |
+		sed -E "\$ s/^([0-9]+ passed, [0-9]+ failed.*)/# lane debug: \1/" || true
+	if read -r p2 f s <"$logs/debug/counts" 2>/dev/null; then
+		p=$((p + p2))
+	else
+		echo "not ok debug vm: the runner reported nothing (log: $logs/debug)"
+		f=1
+	fi
+	echo "$p $f $s" >"$logs/debug.counts"
+}
+debug_pid=
+if [ "${VDREP_DEBUG_LANE:-1}" = 1 ]; then
+	debug_stream "$@" &
+	debug_pid=$!
+	say "debug lane: building its kernel and running its VM in the background ($logs/debug.out)"
+fi
 
 if [ -x "$VDREP_TOP/scripts/ynl-regen.sh" ]; then
 	if make -s -C "$VDREP_TOP" check-generated >"$logs/check-generated.log" 2>&1; then
@@ -77,7 +125,7 @@ for lane in $lanes; do
 	result ok "$lane build: vdrep.ko$([ -e "$VDREP_TOP/userspace/Makefile" ] && echo " and vdrepctl")"
 	set +e
 	# The lane's own summary becomes a comment; only the total below is a summary line.
-	"$VM_DIR/run.sh" --lane "$lane" --timeout "$budget" \
+	nice -n 10 "$VM_DIR/run.sh" --lane "$lane" --timeout "$budget" \
 		--log "$logs/$lane" "$@" | sed -E "\$ s/^([0-9]+ passed, [0-9]+ failed.*)/# lane $lane: \1/"
 	set -e
 	if read -r p f s <"$logs/$lane/counts" 2>/dev/null; then
@@ -86,6 +134,17 @@ for lane in $lanes; do
 		result "not ok" "$lane vm: the runner reported nothing (log: $logs/$lane)"
 	fi
 done
+
+if [ -n "$debug_pid" ]; then
+	say "waiting for the debug lane"
+	wait "$debug_pid" || true
+	cat "$logs/debug.out"
+	if read -r p f s <"$logs/debug.counts" 2>/dev/null; then
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	else
+		result "not ok" "debug lane: reported nothing (log: $logs/debug.out)"
+	fi
+fi
 
 echo "# logs: $logs"
 echo "$passed passed, $failed failed$([ $skipped -gt 0 ] && echo ", $skipped skipped")"

@@ -13,7 +13,8 @@
 #              $VDREP_CACHE/logs/LANE-TIMESTAMP)
 #   -v         stream the guest's own output (not the kernel's) while it runs
 # Environment: VDREP_TEST_TIMEOUT overrides each test's time limit (else the selftest
-# directory's settings file, else 300 s); VDREP_KO overrides the module to test;
+# directory's settings file, else 300 s); VDREP_KO overrides the module to test, VDREPCTL
+# the utility (e.g. userspace/vdrepctl-asan; ASAN_OPTIONS and UBSAN_OPTIONS are passed on);
 # VDREP_QEMU_MEM (default 2G), VDREP_QEMU_SMP (default 2).
 # Braces: bash reads the whole script before running it, so editing it mid-run is safe.
 {
@@ -78,6 +79,10 @@ else
 		names+=("$(basename "$t" .sh)")
 	done
 fi
+# A kernel with kmemleak (the debug lane): guest-selftests.sh reports a scan after the tests.
+if [ -z "$script" ] && grep -qs '^CONFIG_DEBUG_KMEMLEAK=y' "$KDIR/.config"; then
+	names+=(kmemleak)
+fi
 for a in "${args[@]}" "$guest_script" "$VDREP_TOP"; do
 	case $a in *[[:space:]]*) die "paths with spaces are not supported: $a" ;; esac
 done
@@ -98,7 +103,9 @@ VDREP_LANE=$lane
 VDREP_KREL=$KREL
 VDREP_MODDIR=$MODDIR
 VDREP_KO=$ko
-VDREPCTL=$VDREP_TOP/userspace/vdrepctl
+VDREPCTL=${VDREPCTL:-$VDREP_TOP/userspace/vdrepctl}
+${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS}
+${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS}
 VDREP_TOP=$VDREP_TOP
 VDREP_GUEST_INIT=$VM_DIR/guest-init.sh
 VDREP_SCRIPT=$guest_script
