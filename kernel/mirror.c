@@ -160,6 +160,7 @@ static struct vdrep_assoc *vdrep_find_synchronized(struct vdrep_volume *vol,
 		if (a->phase == VDREP_PH_SYNCHRONIZED &&
 		    !vdrep_chunkmap_any(&a->dirty, first, last) &&
 		    !vdrep_chunkmap_any(&a->async_dirty, first, last)) {
+			/* Pairs with the release in vdrep_assoc_drain(). */
 			*gen = smp_load_acquire(&a->io_gen) & 1;
 			atomic_inc(&a->io_refs[*gen]);
 			found = a;
@@ -199,7 +200,6 @@ void vdrep_read_retry_work(struct work_struct *work)
 						    a->name);
 			vdrep_assoc_put_ref(a, gen);
 		}
-			/* Pairs with the release in vdrep_assoc_drain(). */
 		vdrep_io_put(io);
 	}
 }
@@ -535,6 +535,10 @@ void vdrep_volume_drain(struct vdrep_volume *vol)
 
 	lockdep_assert_held(&vdrep_volumes_lock);
 	old = vol->io_gen & 1;
+	/*
+	 * Pairs with the acquire in vdrep_submit_with_assocs(): a bio counted
+	 * in the new generation sees every association published before.
+	 */
 	smp_store_release(&vol->io_gen, vol->io_gen + 1);
 	synchronize_rcu();
 	wait_event(vol->io_wait, !atomic_read(&vol->io_refs[old]));
@@ -574,10 +578,6 @@ static void vdrep_io_dispatch(struct vdrep_io *io, struct vdrep_assoc **assocs,
 				if (has_data)
 					vdrep_chunkmap_set_range(&a->dirty, first, last);
 				break;
-	/*
-	 * Pairs with the acquire in vdrep_submit_with_assocs(): a bio counted
-	 * in the new generation sees every association published before.
-	 */
 			case VDREP_IO_SYNC:
 				vdrep_target_clone(a, io, bio);
 				break;
@@ -631,6 +631,7 @@ void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio)
 	struct vdrep_io *io;
 	struct bio *clone;
 	u16 refs = 0, gens = 0;
+	unsigned long now;
 
 	if (has_data) {
 		first = bio->bi_iter.bi_sector >> vol->chunk_shift;
@@ -661,6 +662,7 @@ void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio)
 
 		if (!a)
 			continue;
+		/* Pairs with vdrep_assoc_drain(): the new generation, the new mode. */
 		gen = smp_load_acquire(&a->io_gen) & 1;
 		atomic_inc(&a->io_refs[gen]);
 		refs |= BIT(i);
@@ -671,7 +673,6 @@ void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio)
 		n++;
 	}
 	redirect = rcu_dereference(vol->redirect);
-	unsigned long now;
 	rcu_read_unlock();
 
 	/* A snapshot's restore is served by copy-on-write, not redirected. */
@@ -701,7 +702,6 @@ void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio)
 	clone->bi_end_io = vdrep_primary_endio;
 	percpu_ref_get(&vol->inflight);
 
-		/* Pairs with vdrep_assoc_drain(): the new generation, the new mode. */
 	if (has_data &&
 	    vdrep_cow_needed(vol, assocs, modes, n, redirect, write, first, last)) {
 		/* Old data first (invariant 3), in process context. */
