@@ -22,6 +22,7 @@ flock 9
 copy_sources() { # DEST
 	rm -rf "$1"
 	mkdir -p "$1"
+	# shellcheck disable=SC2046 # split on purpose: dkms.conf is named only when it exists
 	tar -C "$VDREP_TOP" -cf - --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
 		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='*.a' --exclude='*.order' \
 		--exclude='*.symvers' Kbuild Makefile kernel uapi \

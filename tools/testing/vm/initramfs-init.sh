@@ -1,5 +1,6 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash # busybox ash, which shellcheck 0.9 does not know
 #
 # /init of the test VM's initramfs (busybox only).  Loads the virtio/9p modules, mounts the
 # host's / read-only as the new root and the results share read-write, puts tmpfs where
@@ -20,6 +21,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 
+# shellcheck disable=SC2013 # module names, one a line, never with spaces
 for m in $(cat /modules.load); do
 	insmod "/modules/$m.ko" || echo "vdrep-init: insmod $m failed"
 done
@@ -32,6 +34,7 @@ mount -t 9p -o "$p9,msize=512000" results /results ||
 	mount -t 9p -o "$p9" results /results || fail "cannot mount the results share"
 
 [ -r /results/guest.env ] || fail "no guest.env in the results share"
+# shellcheck source=/dev/null # written by run.sh for each run
 . /results/guest.env
 
 # Paths the guest needs that live below a directory about to get a tmpfs (a clone in /tmp,
@@ -68,5 +71,6 @@ mount --move /dev /newroot/dev
 mount --move /proc /newroot/proc
 mount --move /sys /newroot/sys
 
+# shellcheck disable=SC2093 # the next line runs only if switch_root cannot be run
 exec switch_root /newroot /bin/bash "$VDREP_GUEST_INIT"
 fail "switch_root failed"

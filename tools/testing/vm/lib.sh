@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034 # ALL_LANES, DEBUG_KERNEL_DIR, CMDLINE_EXTRA: read by the sourcing scripts
 # Shared helpers for the VM test scripts; sourced, not run.
 
 VDREP_CACHE=${VDREP_CACHE:-/var/cache/vdrep}
@@ -52,6 +53,7 @@ chroot_mount() {
 		esac
 		CHROOT_MOUNTS=("$root/$m" "${CHROOT_MOUNTS[@]}")
 	done
+	# shellcheck disable=SC2015 # no resolv.conf, or one that cannot be copied: fine either way
 	[ -r /etc/resolv.conf ] && cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 	trap chroot_umount EXIT
 }

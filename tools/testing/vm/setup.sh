@@ -18,7 +18,7 @@ export DEBIAN_FRONTEND=noninteractive
 CODENAME=bookworm
 HOST_PKGS="qemu-system-x86 busybox-static libnl-3-dev libnl-genl-3-dev pkg-config
 	build-essential fio dmsetup e2fsprogs util-linux kmod cpio xz-utils zstd debootstrap
-	python3 python3-yaml python3-jsonschema sparse dkms file udev jq linux-source-6.12"
+	python3 python3-yaml python3-jsonschema sparse dkms file udev jq linux-source-6.12 shellcheck"
 mkdir -p "$CACHE/debs" "$CACHE/kernels" "$CACHE/stamps"
 exec 8>"$CACHE/.setup.lock"
 flock 8
@@ -73,7 +73,7 @@ apt_uri_for_suite() {
 	done
 	if [ -z "$uri" ]; then
 		uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-			sed -n -E "s/^deb[ \t]+(\[[^]]*\][ \t]+)?([^ \t]+)[ \t]+$suite[ \t].*/\2/p" | head -n1)
+			sed -n -E "s/^deb[ \t]+(\[[^]]*\][ \t]+)?([^ \t]+)[ \t]+${suite}[ \t].*/\2/p" | head -n1)
 	fi
 	echo "${uri%/}"
 }
@@ -116,6 +116,7 @@ deps_matching() { sed -n 's/^Depends: //p' | head -n1 | tr ',' '\n' | sed 's/^ *
 # the linux-{binary,modules,base}-KREL packages it depends on.
 image_pkgs() { # KREL; reads "apt-cache show $IMG" on stdin
 	echo "$IMG"
+	# shellcheck disable=SC2001 # escapes regex characters; ${var//} has no & before bash 5.2
 	deps_matching "^linux-[a-z]+-$(echo "$1" | sed 's/[.+]/\\&/g')\$"
 }
 
@@ -132,6 +133,7 @@ cached_debs() { # FETCH-FUNCTION PKG...
 		"$fetch" "${missing[@]}" >&2
 	fi
 	for p; do
+		# shellcheck disable=SC2012 # the first of the deb names we wrote ourselves
 		ls "$CACHE/debs/${p}_"*"_amd64.deb" | head -n1
 	done
 }
@@ -269,6 +271,7 @@ ls "$TRIXIE"/var/lib/apt/lists/*_dists_trixie-backports_*Packages* >/dev/null 2>
 chroot_installed() {
 	local p
 	for p; do
+		# shellcheck disable=SC2016 # dpkg-query's format, not a shell expansion
 		in_chroot dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
 			return 1
 	done
@@ -333,6 +336,7 @@ setup_chroot_lane() {
 	prune_debs "$krel" "$lane"
 }
 setup_chroot_lane
+chroot_install sparse	# tools/testing/static/check.sh checks lane 7 with it
 chroot_umount
 say "done"
 exit

@@ -28,7 +28,6 @@ EEXIST="File exists"
 ENAMETOOLONG="File name too long"
 EINVAL="Invalid argument"
 ENOSPC="No space left on device"
-EOPNOTSUPP="Operation not supported"
 EPERM="Operation not permitted"
 # Netlink policy ranges give ERANGE; the contract names no errno for them.
 ERANGE="Numerical result out of range"

@@ -28,10 +28,11 @@ stat_delta()
 }
 
 # io NAME DD_ARGS...: run dd on the volume and compare the source's and
-# the volume's read/write counters before and after.
+# the volume's read/write counters before and after. NAME only tells the
+# reader what the call is for.
 io()
 {
-	local what=$1 s_r s_rs s_w s_ws v_r v_w
+	local s_r s_rs s_w s_ws v_r v_w
 
 	shift
 	s_r=$(disk_stat "$src" 1) s_rs=$(disk_stat "$src" 3)

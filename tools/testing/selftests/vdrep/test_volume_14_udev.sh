@@ -66,6 +66,7 @@ link_absent()
 # devlinks_has DISK LINK: udev's database lists LINK among DISK's links.
 devlinks_has()
 {
+	# shellcheck disable=SC2020 # both characters become newlines
 	udevadm info --query=property --name="/dev/$1" | grep -E '^DEVLINKS=' |
 		tr ' =' '\n\n' | grep -qxF "$2"
 }
