@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run-all.sh [TEST...]: the project's test command.  Installs what is missing (setup.sh),
-# checks the generated netlink files, DKMS and make install on the host, builds vdrep.ko
-# for every kernel lane and vdrepctl, runs the selftests (or the TESTs named) in a VM per
-# lane, and ends with one line "N passed, N failed[, N skipped]" over all lanes.  Exits
+# checks the generated netlink files, the static checks (tools/testing/static/check.sh),
+# DKMS and make install on the host, builds vdrep.ko for every kernel lane and vdrepctl,
+# runs the selftests (or the TESTs named) in a VM per lane (the first with vdrepctl built
+# with ASan and UBSan), and ends with one line "N passed, N failed[, N skipped]" over all lanes.  Exits
 # non-zero when anything failed.
 # The debug lane (debug-kernel/: KASAN, lockdep, kmemleak, KUnit, fail_make_request) runs
 # beside the stock lanes: its kernel build and then its VM form a second stream started
@@ -105,10 +106,25 @@ host_check() {
 		result "not ok" "host $2: see $log"
 	fi
 }
+# Static checks (W=1 + sparse per stock kernel, checkpatch, vdrepctl -Werror and its
+# sanitizer build, shellcheck): each of its KTAP lines is a result here.  The debug tree
+# is being built beside this, so the kernels checked are the stock ones.
+if VDREP_STATIC_LANES="$ALL_LANES" "$VDREP_TOP/tools/testing/static/check.sh" "$logs/static" \
+	>"$logs/static.log" 2>&1; then :; fi
+while IFS= read -r line; do
+	case $line in
+	"ok "[0-9]*) result ok "host static: ${line#ok * - }" ;;
+	"not ok "[0-9]*) result "not ok" "host static: ${line#not ok * - } (log: $logs/static.log)" ;;
+	"#"*) echo "$line" ;;
+	esac
+done <"$logs/static.log"
+grep -q '^ok \|^not ok ' "$logs/static.log" ||
+	result "not ok" "host static: check.sh printed no result (log: $logs/static.log)"
+
 host_check dkms/check.sh dkms "dkms build" "add, build and install"
 host_check install/check.sh "make install" "under DESTDIR" "module, vdrepctl, udev rules, man page"
 
-nlanes=$(echo $lanes | wc -w)
+nlanes=$(echo "$lanes" | wc -w)
 i=0
 for lane in $lanes; do
 	i=$((i + 1))
@@ -125,7 +141,17 @@ for lane in $lanes; do
 	result ok "$lane build: vdrep.ko$([ -e "$VDREP_TOP/userspace/Makefile" ] && echo " and vdrepctl")"
 	set +e
 	# The lane's own summary becomes a comment; only the total below is a summary line.
-	nice -n 10 "$VM_DIR/run.sh" --lane "$lane" --timeout "$budget" \
+	# The first lane runs vdrepctl built with ASan, LSan and UBSan (any report aborts it).
+	ctl=$VDREP_TOP/userspace/vdrepctl
+	if [ "$i" = 1 ]; then
+		if make -s -C "$VDREP_TOP/userspace" asan >"$logs/asan-build.log" 2>&1; then
+			ctl=$VDREP_TOP/userspace/asan/vdrepctl
+			say "lane $lane: vdrepctl with AddressSanitizer and UBSan ($ctl)"
+		else
+			result "not ok" "$lane build: vdrepctl's sanitizer build failed (log: $logs/asan-build.log)"
+		fi
+	fi
+	VDREPCTL=$ctl nice -n 10 "$VM_DIR/run.sh" --lane "$lane" --timeout "$budget" \
 		--log "$logs/$lane" "$@" | sed -E "\$ s/^([0-9]+ passed, [0-9]+ failed.*)/# lane $lane: \1/"
 	set -e
 	if read -r p f s <"$logs/$lane/counts" 2>/dev/null; then

@@ -14,7 +14,7 @@
 #   -v         stream the guest's own output (not the kernel's) while it runs
 # Environment: VDREP_TEST_TIMEOUT overrides each test's time limit (else the selftest
 # directory's settings file, else 300 s); VDREP_KO overrides the module to test, VDREPCTL
-# the utility (e.g. userspace/vdrepctl-asan; ASAN_OPTIONS and UBSAN_OPTIONS are passed on);
+# the utility (e.g. userspace/asan/vdrepctl; ASAN_OPTIONS and UBSAN_OPTIONS are passed on);
 # VDREP_QEMU_MEM (default 2G), VDREP_QEMU_SMP (default 2).
 # Braces: bash reads the whole script before running it, so editing it mid-run is safe.
 {
@@ -23,7 +23,7 @@ set -euo pipefail
 
 usage() { sed -n '4,19s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-lane= timeout=1500 log= script= verbose=0 tests=()
+lane='' timeout=1500 log='' script='' verbose=0 tests=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--lane) lane=${2:?}; shift 2 ;;
