@@ -94,6 +94,40 @@ static void vdrep_io_put(struct vdrep_io *io)
 	percpu_ref_put(&vol->inflight);
 }
 
+/*
+ * A volume write failed on the source. The writer gets the error, but the
+ * targets it was cloned or queued to may hold data the source does not:
+ * every mirror (and a clone being restored) marks the chunks, so that a
+ * resync copies them from the source again, and one whose target was sent
+ * the write is no longer known equal: the fault breaks it, counted in
+ * source-write-errors. The mark is made whatever the mode is now: a drain
+ * that changed it (a fracture, say) still waits for this bio, which was
+ * sent with the old one. Completion context.
+ */
+static void vdrep_source_write_failed(struct vdrep_io *io)
+{
+	struct vdrep_volume *vol = io->vol;
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		struct vdrep_assoc *a;
+		enum vdrep_io_mode mode;
+
+		if (!(io->refs & BIT(i)))
+			continue;
+		/* Kept in slots[] until the bio's reference is dropped. */
+		a = READ_ONCE(vol->slots[i]);
+		mode = READ_ONCE(a->io_mode);
+		if (!vdrep_is_mirror(a) && mode != VDREP_IO_SYNC)
+			continue;
+		vdrep_chunkmap_set_range(&a->dirty, io->first_chunk, io->last_chunk);
+		if (mode == VDREP_IO_SYNC || mode == VDREP_IO_ASYNC)
+			vdrep_assoc_fault(a, &a->source_write_errors);
+	}
+	rcu_read_unlock();
+}
+
 /* The source clone (or its stand-in on a redirected target). */
 static void vdrep_primary_endio(struct bio *clone)
 {
@@ -102,6 +136,11 @@ static void vdrep_primary_endio(struct bio *clone)
 
 	if (clone->bi_status)
 		WRITE_ONCE(io->status, clone->bi_status);
+	/* The clone's iterator may have advanced: the original tells the size. */
+	if (clone->bi_status && clone->bi_status != BLK_STS_NOTSUPP &&
+	    op_is_write(bio_op(clone)) && bio_sectors(io->orig) &&
+	    clone->bi_bdev == vol->source.bdev)
+		vdrep_source_write_failed(io);
 	if (clone->bi_status && bio_op(clone) == REQ_OP_READ &&
 	    clone->bi_bdev == vol->source.bdev) {
 		/* Retried on a mirror by a worker (it sleeps). */
