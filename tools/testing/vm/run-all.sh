@@ -12,7 +12,8 @@
 # right after setup, at normal priority, while the stock lanes run one after the other at
 # nice 10 (the debug stream is the longer one).
 # Environment: VDREP_LANES (stock lanes, default "6.1 6.12 7"), VDREP_DEBUG_LANE (1: run
-# the debug lane, the default; 0: not), VDREP_LANE_TIMEOUT (time budget of each stock
+# the debug lane, the default; 0: not), VDREP_DEBUG_SHARDS (VMs the debug lane's tests are
+# dealt to, side by side; default 2), VDREP_LANE_TIMEOUT (time budget of each stock
 # lane's VM, default 1500 s), VDREP_TOTAL_BUDGET (seconds the whole command may take,
 # default 4800: CI stops a run at 90 minutes), plus what run.sh reads.
 # Braces: bash reads the whole script before running it, so editing it mid-run is safe.
@@ -66,14 +67,35 @@ debug_stream() {
 		echo "$p 1 0" >"$logs/debug.counts"
 		return
 	fi
-	"$VM_DIR/run.sh" --lane debug --timeout "$budget" --log "$logs/debug" "$@" |
-		sed -E "\$ s/^([0-9]+ passed, [0-9]+ failed.*)/# lane debug: \1/" || true
-	if read -r p2 f s <"$logs/debug/counts" 2>/dev/null; then
-		p=$((p + p2))
-	else
-		echo "not ok debug vm: the runner reported nothing (log: $logs/debug)"
-		f=1
+	# Much of a test's time is waiting (rate-limited copies, polling), so the lane's tests
+	# are dealt round-robin to VDREP_DEBUG_SHARDS VMs (default 2) that run side by side.
+	local tests=("$@") nshards=${VDREP_DEBUG_SHARDS:-2} k t pids=() f2 s2
+	if [ ${#tests[@]} -eq 0 ]; then
+		for t in "$VDREP_TOP"/tools/testing/selftests/vdrep/test_*.sh; do
+			tests+=("$(basename "$t")")
+		done
 	fi
+	[ "$nshards" -le ${#tests[@]} ] || nshards=${#tests[@]}
+	for ((k = 0; k < nshards; k++)); do
+		local shard=()
+		for ((t = k; t < ${#tests[@]}; t += nshards)); do
+			shard+=("${tests[t]}")
+		done
+		"$VM_DIR/run.sh" --lane debug --timeout "$budget" --log "$logs/debug-$k" \
+			"${shard[@]}" >"$logs/debug-$k.out" 2>&1 &
+		pids+=($!)
+	done
+	for ((k = 0; k < nshards; k++)); do
+		wait "${pids[k]}" || true
+		sed -E "\$ s/^([0-9]+ passed, [0-9]+ failed.*)/# lane debug, VM $((k + 1)) of $nshards: \1/" \
+			"$logs/debug-$k.out"
+		if read -r p2 f2 s2 <"$logs/debug-$k/counts" 2>/dev/null; then
+			p=$((p + p2)) f=$((f + f2)) s=$((s + s2))
+		else
+			echo "not ok debug vm $((k + 1)): the runner reported nothing (log: $logs/debug-$k)"
+			f=$((f + 1))
+		fi
+	done
 	echo "$p $f $s" >"$logs/debug.counts"
 }
 debug_pid=
