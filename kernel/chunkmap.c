@@ -78,10 +78,11 @@ u64 vdrep_chunkmap_next(const struct vdrep_chunkmap *map, u64 from)
 
 bool vdrep_chunkmap_all(const struct vdrep_chunkmap *map, u64 first, u64 last)
 {
+	/* Chunks past the end are not in the map: an empty range is all set. */
+	if (first > last || first >= map->nr_chunks)
+		return true;
 	if (last >= map->nr_chunks)
 		last = map->nr_chunks - 1;
-	if (first > last)
-		return true;
 	return find_next_zero_bit(map->bits, last + 1, first) > last;
 }
 

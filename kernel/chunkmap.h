@@ -33,7 +33,7 @@ bool vdrep_chunkmap_clear(struct vdrep_chunkmap *map, u64 chunk);
 void vdrep_chunkmap_clear_all(struct vdrep_chunkmap *map);
 /* Any chunk of first..last set. */
 bool vdrep_chunkmap_any(const struct vdrep_chunkmap *map, u64 first, u64 last);
-/* Every chunk of first..last set. */
+/* Every chunk of first..last that the map has is set (true when it has none). */
 bool vdrep_chunkmap_all(const struct vdrep_chunkmap *map, u64 first, u64 last);
 /* Set in @dst every chunk set in @src; with @clear_src, clear them in @src. */
 u64 vdrep_chunkmap_merge(struct vdrep_chunkmap *dst, struct vdrep_chunkmap *src,

@@ -586,26 +586,17 @@ int vdrep_nl_assoc_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return err ?: skb->len;
 }
 
-static const char *vdrep_check_sync_mode(u32 mode)
-{
-	if (mode == VDREP_SYNC_MODE_SYNCHRONOUS || mode == VDREP_SYNC_MODE_ASYNCHRONOUS)
-		return NULL;
-	return "sync mode must be synchronous (2) or asynchronous (3)";
-}
-
-#define VDREP_BACKLOG_MIN	(1ULL << 20)
-#define VDREP_BACKLOG_MAX	(1ULL << 30)
-
 static int vdrep_nl_check_backlog(struct genl_info *info, u64 *backlog)
 {
 	const struct nlattr *attr = info->attrs[VDREP_A_ASSOC_BACKLOG_LIMIT];
+	const char *msg;
 
 	if (!attr)
 		return 0;
 	*backlog = nla_get_u64(attr);
-	if (*backlog < VDREP_BACKLOG_MIN || *backlog > VDREP_BACKLOG_MAX) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
-				    "backlog limit must be between 1 MiB and 1 GiB");
+	msg = vdrep_check_backlog_limit(*backlog);
+	if (msg) {
+		vdrep_extack(info->extack, attr, msg);
 		return -ERANGE;
 	}
 	return 0;
@@ -641,10 +632,9 @@ static int vdrep_nl_check_kind(struct genl_info *info, struct vdrep_assoc_params
 			return -EINVAL;
 		}
 		p->copy_type = nla_get_u32(attrs[VDREP_A_ASSOC_COPY_TYPE]);
-		if (p->copy_type != VDREP_COPY_TYPE_UNSYNC_ASSOC &&
-		    p->copy_type != VDREP_COPY_TYPE_UNSYNC_UNASSOC) {
-			NL_SET_ERR_MSG_ATTR(info->extack, attrs[VDREP_A_ASSOC_COPY_TYPE],
-					    "a clone's copy type is unsync-assoc (4) or unsync-unassoc (5)");
+		msg = vdrep_check_copy_type(p->copy_type);
+		if (msg) {
+			vdrep_extack(info->extack, attrs[VDREP_A_ASSOC_COPY_TYPE], msg);
 			return -EINVAL;
 		}
 	}

@@ -74,3 +74,25 @@ const char *vdrep_check_chunk_size(u32 chunk_size)
 		return "chunk size must be a power of two from 4096 to 1048576 bytes";
 	return NULL;
 }
+
+const char *vdrep_check_sync_mode(u32 mode)
+{
+	if (mode == VDREP_SYNC_MODE_SYNCHRONOUS || mode == VDREP_SYNC_MODE_ASYNCHRONOUS)
+		return NULL;
+	return "sync mode must be synchronous (2) or asynchronous (3)";
+}
+
+const char *vdrep_check_backlog_limit(u64 bytes)
+{
+	if (bytes < VDREP_BACKLOG_MIN || bytes > VDREP_BACKLOG_MAX)
+		return "backlog limit must be between 1 MiB and 1 GiB";
+	return NULL;
+}
+
+const char *vdrep_check_copy_type(u32 copy_type)
+{
+	if (copy_type == VDREP_COPY_TYPE_UNSYNC_ASSOC ||
+	    copy_type == VDREP_COPY_TYPE_UNSYNC_UNASSOC)
+		return NULL;
+	return "a clone's copy type is unsync-assoc (4) or unsync-unassoc (5)";
+}
