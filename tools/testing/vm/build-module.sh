@@ -3,7 +3,8 @@
 #
 # build-module.sh LANE: build vdrep.ko for one kernel lane in its own build directory (lanes
 # never share objects; lane 7 builds inside the Debian 13 chroot with that kernel's gcc)
-# and print the path of the result, $VDREP_CACHE/build/LANE/vdrep.ko.  Also builds
+# and print the path of the result, $VDREP_CACHE/build/LANE/vdrep.ko (and put the KUnit
+# tests' vdrep_kunit.ko beside it when the kernel has KUnit: lane debug).  Also builds
 # userspace/vdrepctl on the host when the repository has it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -30,7 +31,7 @@ copy_sources() { # DEST
 }
 
 [ -e "$VDREP_TOP/Kbuild" ] || die "no Kbuild in $VDREP_TOP"
-rm -f "$out/vdrep.ko"
+rm -f "$out/vdrep.ko" "$out/vdrep_kunit.ko"
 if [ "$BUILD_IN_CHROOT" = 1 ]; then
 	inner=/var/tmp/vdrep-build/$lane
 	copy_sources "$CHROOT$inner"
@@ -39,11 +40,13 @@ if [ "$BUILD_IN_CHROOT" = 1 ]; then
 	in_chroot make -C "$inner" KDIR="$KDIR" module >&2
 	chroot_umount
 	cp "$CHROOT$inner/vdrep.ko" "$out/vdrep.ko"
+	if [ -e "$CHROOT$inner/vdrep_kunit.ko" ]; then cp "$CHROOT$inner/vdrep_kunit.ko" "$out/"; fi
 else
 	copy_sources "$out/src"
 	say "lane $lane: make module KDIR=$KDIR" >&2
 	make -C "$out/src" KDIR="$KDIR" module >&2
 	cp "$out/src/vdrep.ko" "$out/vdrep.ko"
+	if [ -e "$out/src/vdrep_kunit.ko" ]; then cp "$out/src/vdrep_kunit.ko" "$out/"; fi
 fi
 
 if [ -e "$VDREP_TOP/userspace/Makefile" ]; then
