@@ -14,12 +14,13 @@
  * --name (plus a few built-in names no object has); no other path is ever
  * sent in an attribute the kernel would open.
  *
- * After each message the fuzzer sends an NLMSG_NOOP with NLM_F_ACK and
- * reads until that ACK (and the end of a dump) arrives, so every reply is
- * matched to its request, even for requests the kernel answers with
- * nothing. A socket that answers nothing for --timeout seconds stops the
- * run (exit 2). The messages depend on the seed and the arguments only,
- * never on the replies: the same command line replays the same messages.
+ * After each message the fuzzer sends an NLMSG_NOOP with NLM_F_ACK (in
+ * the same datagram when nlmsg_len is what is sent) and reads until that
+ * ACK (and the end of a dump) arrives, so every reply is matched to its
+ * request, even for requests the kernel answers with nothing. A socket
+ * that answers nothing for --timeout seconds stops the run (exit 2). The
+ * messages depend on the seed and the arguments only, never on the
+ * replies: the same command line replays the same messages.
  * Documentation/dev-tools/netlink-fuzz.rst has the details.
  *
  * Exit status: 0 no failure, 1 failures, 2 the socket stopped answering or
@@ -29,7 +30,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1336,6 +1337,7 @@ struct result {
 static void nl_open(void)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct timeval tv = { .tv_sec = timeout_s };
 	int one = 1, rcvbuf = 1 << 20;
 
 	nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
@@ -1351,6 +1353,10 @@ static void nl_open(void)
 	setsockopt(nl_fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	setsockopt(nl_fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (setsockopt(nl_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+		perror("vdrep_nlfuzz: SO_RCVTIMEO");
+		exit(2);
+	}
 }
 
 static int nl_send(const void *buf, size_t len)
@@ -1364,16 +1370,23 @@ static int nl_send(const void *buf, size_t len)
 	return n < 0 ? -errno : 0;
 }
 
+/* The sync message: an NLMSG_NOOP the netlink core acknowledges. */
+static void ping_init(struct nlmsghdr *ping)
+{
+	memset(ping, 0, sizeof(*ping));
+	ping->nlmsg_len = NLMSG_HDRLEN;
+	ping->nlmsg_type = NLMSG_NOOP;
+	ping->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	ping->nlmsg_seq = next_seq++;
+}
+
 static uint32_t send_ping(void)
 {
-	struct nlmsghdr ping = {
-		.nlmsg_len = NLMSG_HDRLEN,
-		.nlmsg_type = NLMSG_NOOP,
-		.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
-		.nlmsg_seq = next_seq++,
-	};
-	int err = nl_send(&ping, sizeof(ping));
+	struct nlmsghdr ping;
+	int err;
 
+	ping_init(&ping);
+	err = nl_send(&ping, sizeof(ping));
 	if (err) {
 		fprintf(stderr, "vdrep_nlfuzz: sending the sync message: %s\n", strerror(-err));
 		exit(2);
@@ -1384,23 +1397,14 @@ static uint32_t send_ping(void)
 /* Wait for a datagram; -ETIMEDOUT after timeout_s seconds of silence. */
 static ssize_t nl_recv(void)
 {
-	struct pollfd p = { .fd = nl_fd, .events = POLLIN };
 	ssize_t n;
-	int r;
 
 	for (;;) {
-		r = poll(&p, 1, timeout_s * 1000);
-		if (r < 0 && errno == EINTR)
+		n = recv(nl_fd, rbuf, RECV_LEN, MSG_TRUNC);
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			perror("vdrep_nlfuzz: poll");
-			exit(2);
-		}
-		if (r == 0)
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return -ETIMEDOUT;
-		n = recv(nl_fd, rbuf, RECV_LEN, MSG_DONTWAIT | MSG_TRUNC);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
 		if (n < 0)
 			return -errno;
 		return n;
@@ -1470,21 +1474,39 @@ static const char *check_reply(const struct msg *m, const struct nlmsghdr *nh)
 /* Send @m, then the sync message; read until both are answered. */
 static int exchange(struct msg *m, struct result *r)
 {
-	uint32_t seq = next_seq++, ping;
-	bool ping_done = false, wait_done = m->dump;
+	uint32_t seq = next_seq++, ping = 0;
+	bool ping_done = false, wait_done = m->dump, sent_ping = false;
 	int err;
 
 	memset(r, 0, sizeof(*r));
 	msg_nlh(m)->nlmsg_seq = seq;
-	err = nl_send(m->buf, m->send_len);
+	if (m->send_len >= NLMSG_HDRLEN && msg_nlh(m)->nlmsg_len == m->send_len &&
+	    NLMSG_ALIGN(m->send_len) + NLMSG_HDRLEN <= sizeof(m->buf)) {
+		/*
+		 * The netlink core reads the message up to its aligned nlmsg_len,
+		 * then the sync message: one datagram (a slow debug kernel
+		 * spends its time per system call). Framing faults go alone.
+		 */
+		size_t len = NLMSG_ALIGN(m->send_len);
+
+		memset(m->buf + m->send_len, 0, len - m->send_len);
+		ping_init((struct nlmsghdr *)(m->buf + len));
+		ping = ((struct nlmsghdr *)(m->buf + len))->nlmsg_seq;
+		err = nl_send(m->buf, len + NLMSG_HDRLEN);
+		sent_ping = true;
+	} else {
+		err = nl_send(m->buf, m->send_len);
+	}
 	if (err) {
 		/* e.g. EMSGSIZE: nothing reached the family. */
 		stat_send_err++;
 		r->err = -err;
 		snprintf(r->why, sizeof(r->why), "send: %s", strerror(-err));
 		wait_done = false;
+		sent_ping = false;
 	}
-	ping = send_ping();
+	if (!sent_ping)
+		ping = send_ping();
 
 	while (!ping_done || wait_done) {
 		ssize_t n = nl_recv();
