@@ -30,12 +30,16 @@ lane_env() {
 	. "$f"
 }
 
-# Cache key of the debug kernel: its config fragment and the linux-source-6.12 version.
+# Cache key of the debug kernel: its config fragment's settings (not its comments) and the
+# linux-source-6.12 version.
 debug_kernel_key() {
 	local ver
 	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) || return 0
-	{ cat "$VM_DIR/debug-kernel/debug.config"; echo "linux-source-6.12 $ver"; } |
-		sha256sum | cut -c1-16
+	{
+		sed -e '/^# CONFIG_/b' -e '/^#/d' -e '/^[[:space:]]*$/d' \
+			"$VM_DIR/debug-kernel/debug.config"
+		echo "linux-source-6.12 $ver"
+	} | sha256sum | cut -c1-16
 }
 
 # Mounts made for chroot work are undone on exit, and only the ones we made.
