@@ -92,7 +92,9 @@ debug_stream() {
 		for ((t = k; t < ${#tests[@]}; t += nshards)); do
 			shard+=("${tests[t]}")
 		done
-		"$VM_DIR/run.sh" --lane debug --timeout "$budget" --log "$logs/debug-$k" \
+		# A test's limit (settings: 900 s) is sized for the stock kernels.
+		VDREP_TEST_TIMEOUT=${VDREP_TEST_TIMEOUT:-1800} \
+			"$VM_DIR/run.sh" --lane debug --timeout "$budget" --log "$logs/debug-$k" \
 			"${shard[@]}" >"$logs/debug-$k.out" 2>&1 &
 		pids+=($!)
 	done
