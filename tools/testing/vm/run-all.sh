@@ -72,10 +72,10 @@ debug_stream() {
 	# are dealt round-robin to VDREP_DEBUG_SHARDS VMs (default 2) that run side by side.
 	local tests=("$@") nshards=${VDREP_DEBUG_SHARDS:-2} k t pids=() f2 s2 want
 	# What the lane runs by default: the tests made for its checkers (KUnit, fault
-	# injection) and one data test of each kind.  The whole suite (VDREP_DEBUG_TESTS=all)
+	# injection, netlink fuzzing) and one data test of each kind.  The whole suite (VDREP_DEBUG_TESTS=all)
 	# takes 5-10 times the stock lanes' time here and does not fit CI's 90 minutes yet.
-	want=${VDREP_DEBUG_TESTS:-"test_kunit test_fault_* test_volume_01_* test_mirror_01_*
-		test_snapshot_01_* test_clone_01_*"}
+	want=${VDREP_DEBUG_TESTS:-"test_kunit test_fault_* test_netlink_fuzz test_volume_01_*
+		test_mirror_01_* test_snapshot_01_* test_clone_01_*"}
 	[ "$want" = all ] && want="test_*"
 	if [ ${#tests[@]} -eq 0 ]; then
 		local pattern patterns
