@@ -14,7 +14,8 @@
 #   -v         stream the guest's own output (not the kernel's) while it runs
 # Environment: VDREP_TEST_TIMEOUT overrides each test's time limit (else the selftest
 # directory's settings file, else 300 s); VDREP_KO overrides the module to test, VDREPCTL
-# the utility (e.g. userspace/asan/vdrepctl; ASAN_OPTIONS and UBSAN_OPTIONS are passed on);
+# the utility (e.g. userspace/asan/vdrepctl; ASAN_OPTIONS and UBSAN_OPTIONS are passed on,
+# and so are the tests' VDREP_FUZZ_*, VDREP_FAULT_* and VDREP_STRESS_* knobs);
 # VDREP_QEMU_MEM (default 2G), VDREP_QEMU_SMP (default 2).
 # Braces: bash reads the whole script before running it, so editing it mid-run is safe.
 {
@@ -113,6 +114,8 @@ VDREP_SCRIPT_ARGS="${args[*]}"
 VDREP_KEEP="${keep[*]}"
 ${VDREP_TEST_TIMEOUT:+VDREP_TEST_TIMEOUT=$VDREP_TEST_TIMEOUT}
 EOF
+# The tests' own knobs (seeds, counts, run times) reach the guest too.
+env | grep -E '^VDREP_(FUZZ|FAULT|STRESS)_[A-Z_]+=[[:alnum:]_./:-]*$' >>"$results/guest.env" || true
 
 # ---- initramfs: busybox + the modules that reach the 9p root, cached per lane --------------
 
