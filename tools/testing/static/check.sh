@@ -67,17 +67,6 @@ diag() {
 
 # ---- 1. kernel lanes: W=1 and sparse ------------------------------------------------------
 
-# Sources only, as build-module.sh copies them, plus kernel/tests when it exists.
-copy_sources() { # DEST
-	rm -rf "$1"
-	mkdir -p "$1"
-	# shellcheck disable=SC2046 # split on purpose: dkms.conf is named only when it exists
-	tar -C "$TOP" -cf - --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
-		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='*.a' --exclude='*.order' \
-		--exclude='*.symvers' Kbuild Makefile kernel uapi \
-		$(ls dkms.conf 2>/dev/null) | tar -C "$1" -xf -
-}
-
 # Kbuild's output -> the findings about our files (kernel/, uapi/), one a line, paths
 # relative to the copy. Diagnostics located in the kernel's own headers go to $3.foreign.
 kbuild_findings() { # LOG SRC-PREFIX OUT

@@ -19,17 +19,6 @@ mkdir -p "$out"
 exec 9>"$CACHE/build/.$lane.lock"
 flock 9
 
-# Sources only: the developer's tree may hold objects built for another kernel.
-copy_sources() { # DEST
-	rm -rf "$1"
-	mkdir -p "$1"
-	# shellcheck disable=SC2046 # split on purpose: dkms.conf is named only when it exists
-	tar -C "$VDREP_TOP" -cf - --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
-		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='*.a' --exclude='*.order' \
-		--exclude='*.symvers' Kbuild Makefile kernel uapi \
-		$(cd "$VDREP_TOP" && ls dkms.conf 2>/dev/null) | tar -C "$1" -xf -
-}
-
 [ -e "$VDREP_TOP/Kbuild" ] || die "no Kbuild in $VDREP_TOP"
 rm -f "$out/vdrep.ko" "$out/vdrep_kunit.ko"
 if [ "$BUILD_IN_CHROOT" = 1 ]; then

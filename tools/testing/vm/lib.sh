@@ -72,3 +72,16 @@ in_chroot() {
 	chroot "$TRIXIE" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
 }
+
+# copy_sources DEST: the module's sources only (Kbuild, Makefile, kernel/ with its tests,
+# uapi/, dkms.conf), without objects: the developer's tree may hold some built for another
+# kernel.
+copy_sources() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	# shellcheck disable=SC2046 # split on purpose: dkms.conf is named only when it exists
+	tar -C "$VDREP_TOP" -cf - --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='*.a' --exclude='*.order' \
+		--exclude='*.symvers' Kbuild Makefile kernel uapi \
+		$(cd "$VDREP_TOP" && ls dkms.conf 2>/dev/null) | tar -C "$1" -xf -
+}
