@@ -1219,3 +1219,81 @@ assoc_gone()
 {
 	! "$VDREPCTL" assoc show "$1" >/dev/null 2>&1
 }
+
+# ---- fault-injection tests (test_fault_*) -----------------------------------
+
+# fault_seed: SEED is VDREP_FAULT_SEED, or random; the generator (rand)
+# starts from it, so a seed printed by a run replays it.
+fault_seed()
+{
+	SEED=${VDREP_FAULT_SEED:-$(($(date +%s%N) % 2147483648))}
+	rng=$SEED
+}
+
+# rand N: a number in [0, N) from the seed, in $REPLY (no subshell: the
+# state must advance). A linear congruential generator, so a seed replays
+# alike whatever bash runs it.
+rand()
+{
+	rng=$(((rng * 1103515245 + 12345) % 2147483648))
+	REPLY=$(((rng >> 8) % $1))
+}
+
+# wait_broken ASSOC: ASSOC becomes broken. A fault breaks it as the failing
+# I/O completes (or the next write), so the wait is bounded tighter than
+# assoc_wait's default (against hangs; not a timing check).
+wait_broken()
+{
+	VDREP_WAIT_TIMEOUT=120 assoc_wait "$1" broken
+}
+
+# others_fine VICTIM...: every association of volume $V named in the
+# caller's associative array "allowed" (name -> states it may be in), other
+# than the VICTIMs, is in one of its allowed states.
+others_fine()
+{
+	local x st fail=0
+
+	# shellcheck disable=SC2154 # the calling test defines "allowed"
+	for x in "${!allowed[@]}"; do
+		[[ " $* " == *" $x "* ]] && continue
+		st=$(assoc_states "$V/$x")
+		if [[ " ${allowed[$x]} " != *" $st "* ]]; then
+			diag "$V/$x is $st"
+			fail=1
+		fi
+	done
+	return "$fail"
+}
+
+# fio_more N: the fio loop "bg" completes N more rounds (bounded wait: 10
+# minutes; against hangs, not a timing check).
+fio_more()
+{
+	local want=$(($(fio_loop_rounds bg) + $1)) i
+
+	for ((i = 0; i < 6000; i++)); do
+		[ "$(fio_loop_rounds bg)" -ge "$want" ] && return 0
+		kill -0 "${fio_loop_pids[bg]}" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# fio_finish: the fio round running now completes, then one more (wholly
+# after the fault), and the loop stops; every round verified.
+fio_finish()
+{
+	local rc=0
+
+	fio_more 1 || { echo "fio did not complete its round"; rc=1; }
+	fio_loop_stop bg || rc=1
+	return "$rc"
+}
+
+# mon_new: the lines the monitor file $mon got since line $mon_mark.
+mon_new()
+{
+	# shellcheck disable=SC2154 # the calling test sets mon and mon_mark
+	tail -n +"$((mon_mark + 1))" "$mon"
+}

@@ -42,7 +42,7 @@ require_tools fio sha256sum
 dm_require linear flakey
 
 ROUNDS=${VDREP_FAULT_ROUNDS:-4}
-SEED=${VDREP_FAULT_SEED:-$(($(date +%s%N) % 2147483648))}
+fault_seed
 CS=65536
 VOL_MIB=16
 SLOW=128K
@@ -51,24 +51,6 @@ ktap_plan $((8 + ROUNDS * 10 + 5 + 5))
 diag "seed $SEED, $ROUNDS rounds (replay: VDREP_FAULT_SEED=$SEED VDREP_FAULT_ROUNDS=$ROUNDS)"
 
 # ------------------------------------------------------------- helpers
-
-# wait_broken ASSOC: ASSOC becomes broken. The fault breaks it as the failing
-# I/O completes (or fio's next write), so the wait is bounded tighter than
-# lib.sh's (against hangs; not a timing check).
-wait_broken()
-{
-	VDREP_WAIT_TIMEOUT=120 assoc_wait "$1" broken
-}
-
-# rand N: a number in [0, N) from the seed, in $REPLY (no subshell: the
-# state must advance). A linear congruential generator, so a seed replays
-# alike whatever bash runs it.
-rng=$SEED
-rand()
-{
-	rng=$(((rng * 1103515245 + 12345) % 2147483648))
-	REPLY=$(((rng >> 8) % $1))
-}
 
 # head_sha DEV: sha256 of DEV's first $VOL_MIB MiB (a target is larger
 # than the volume), read directly.
@@ -107,52 +89,6 @@ declare -A allowed=(
 	[s]="$ST_SNAP_SPLIT"
 	[c]="$ST_CLONE_FILLING $ST_RESYNCING $ST_CLONE_SPLIT"
 )
-
-# others_fine VICTIM...: every other association is in one of its states.
-others_fine()
-{
-	local x st fail=0
-
-	for x in ms ma s c; do
-		[[ " $* " == *" $x "* ]] && continue
-		st=$(assoc_states "$V/$x")
-		if [[ " ${allowed[$x]} " != *" $st "* ]]; then
-			diag "$V/$x is $st"
-			fail=1
-		fi
-	done
-	return "$fail"
-}
-
-# fio_more N: the fio loop completes N more rounds (bounded wait).
-fio_more()
-{
-	local want=$(($(fio_loop_rounds bg) + $1)) i
-
-	for ((i = 0; i < 6000; i++)); do
-		[ "$(fio_loop_rounds bg)" -ge "$want" ] && return 0
-		kill -0 "${fio_loop_pids[bg]}" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-# fio_finish: the fio round running now completes, then one more (wholly
-# after the fault), and the loop stops; every round verified.
-fio_finish()
-{
-	local rc=0
-
-	fio_more 1 || { echo "fio did not complete its round"; rc=1; }
-	fio_loop_stop bg || rc=1
-	return "$rc"
-}
-
-# The monitor's lines since the round's mark.
-mon_new()
-{
-	tail -n +"$((mon_mark + 1))" "$mon"
-}
 
 # mon_round VICTIM BROKEN FINAL: if BROKEN, the monitor announced the
 # victim's change to broken and then to copy-state FINAL; in any case it

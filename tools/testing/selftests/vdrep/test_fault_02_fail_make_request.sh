@@ -44,29 +44,13 @@ mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>
 [ -d "$FMR" ] || ktap_skip_all "kernel lacks CONFIG_FAIL_MAKE_REQUEST"
 
 ROUNDS=${VDREP_FAULT_ROUNDS:-4}
-SEED=${VDREP_FAULT_SEED:-$(($(date +%s%N) % 2147483648))}
+fault_seed
 CS=65536
 V=f02
 ktap_plan $((6 + ROUNDS * 9 + 3))
 diag "seed $SEED, $ROUNDS rounds (replay: VDREP_FAULT_SEED=$SEED VDREP_FAULT_ROUNDS=$ROUNDS)"
 
 # ------------------------------------------------------------- helpers
-
-# wait_broken ASSOC: ASSOC becomes broken. The fault breaks it as the failing
-# I/O completes (or fio's next write), so the wait is bounded tighter than
-# lib.sh's (against hangs; not a timing check).
-wait_broken()
-{
-	VDREP_WAIT_TIMEOUT=120 assoc_wait "$1" broken
-}
-
-# rand N: a number in [0, N) from the seed, in $REPLY (see test_fault_01).
-rng=$SEED
-rand()
-{
-	rng=$(((rng * 1103515245 + 12345) % 2147483648))
-	REPLY=$(((rng >> 8) % $1))
-}
 
 declare -A disk=([src]=ram0 [ms]=ram1 [ma]=ram2 [s]=ram3)
 declare -A what=([src]=source [ms]="synchronous mirror" [ma]="asynchronous mirror" [s]=snapshot)
@@ -97,50 +81,6 @@ declare -A allowed=(
 	[ma]="$ST_SYNCHRONIZED $ST_PENDING"
 	[s]="$ST_SNAP_SPLIT"
 )
-
-# others_fine VICTIM...: every other association is in one of its states.
-others_fine()
-{
-	local x st fail=0
-
-	for x in ms ma s; do
-		[[ " $* " == *" $x "* ]] && continue
-		st=$(assoc_states "$V/$x")
-		if [[ " ${allowed[$x]} " != *" $st "* ]]; then
-			diag "$V/$x is $st"
-			fail=1
-		fi
-	done
-	return "$fail"
-}
-
-fio_more()
-{
-	local want=$(($(fio_loop_rounds bg) + $1)) i
-
-	for ((i = 0; i < 6000; i++)); do
-		[ "$(fio_loop_rounds bg)" -ge "$want" ] && return 0
-		kill -0 "${fio_loop_pids[bg]}" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-# fio_finish: the fio round running now completes, then one more (wholly
-# after the fault), and the loop stops; every round verified.
-fio_finish()
-{
-	local rc=0
-
-	fio_more 1 || { echo "fio did not complete its round"; rc=1; }
-	fio_loop_stop bg || rc=1
-	return "$rc"
-}
-
-mon_new()
-{
-	tail -n +"$((mon_mark + 1))" "$mon"
-}
 
 # mon_broken_back FINAL VICTIM...: the monitor announced each VICTIM broken,
 # then copy-state FINAL, and no other association broken.

@@ -33,7 +33,7 @@ test_init
 require_tools fio sha256sum
 dm_require dust
 
-SEED=${VDREP_FAULT_SEED:-$(($(date +%s%N) % 2147483648))}
+fault_seed
 BS=4096
 CS=65536
 BLOCKS=$((16 * 1048576 / BS))
@@ -41,22 +41,6 @@ V=f03
 a=$V/m
 ktap_plan 25
 diag "seed $SEED (replay: VDREP_FAULT_SEED=$SEED)"
-
-# wait_broken ASSOC: ASSOC becomes broken. The fault breaks it as the failing
-# I/O completes, so the wait is bounded tighter than lib.sh's (against
-# hangs; not a timing check).
-wait_broken()
-{
-	VDREP_WAIT_TIMEOUT=120 assoc_wait "$1" broken
-}
-
-# rand N: a number in [0, N) from the seed, in $REPLY (see test_fault_01).
-rng=$SEED
-rand()
-{
-	rng=$(((rng * 1103515245 + 12345) % 2147483648))
-	REPLY=$(((rng >> 8) % $1))
-}
 
 # dust DEVICE MESSAGE...: a message to a dm-dust device.
 dust()
