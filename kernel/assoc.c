@@ -101,6 +101,7 @@ void vdrep_assoc_announce(struct vdrep_assoc *a)
 	spin_unlock_irqrestore(&a->lock, flags);
 
 	vdrep_assoc_notify(a, VDREP_CMD_ASSOC_CHANGE_NTF);
+	vdrep_meta_changed(a->vol);
 
 	envp[0] = kasprintf(GFP_KERNEL, "VDREP_VOLUME=%s", a->vol->name);
 	envp[1] = kasprintf(GFP_KERNEL, "VDREP_ASSOC=%s", a->name);

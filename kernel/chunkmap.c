@@ -9,6 +9,7 @@
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "chunkmap.h"
 
@@ -98,4 +99,25 @@ u64 vdrep_chunkmap_merge(struct vdrep_chunkmap *dst, struct vdrep_chunkmap *src,
 			vdrep_chunkmap_clear(src, chunk);
 	}
 	return newly;
+}
+
+void vdrep_chunkmap_to_le(const struct vdrep_chunkmap *map, u64 first, u8 *buf,
+			  size_t bytes)
+{
+	size_t i;
+
+	for (i = 0; i < bytes; i++) {
+		u64 chunk = first + (u64)i * 8;
+		u8 v;
+
+		if (chunk >= map->nr_chunks) {
+			memset(buf + i, 0, bytes - i);
+			return;
+		}
+		/* chunk % BITS_PER_LONG is a multiple of 8: one byte of the word. */
+		v = map->bits[chunk / BITS_PER_LONG] >> (chunk % BITS_PER_LONG);
+		if (map->nr_chunks - chunk < 8)
+			v &= (1U << (map->nr_chunks - chunk)) - 1;
+		buf[i] = v;
+	}
 }

@@ -43,6 +43,15 @@ static inline bool vdrep_chunkmap_test(const struct vdrep_chunkmap *map, u64 chu
 	return chunk < map->nr_chunks && test_bit(chunk, map->bits);
 }
 
+/*
+ * Write chunks @first onwards of @map into @buf as @bytes bytes of an
+ * on-disk map: chunk first + 8 * i + j is bit j of byte i, whatever the
+ * CPU's byte order; chunks past the map's end are 0. @first is a multiple
+ * of BITS_PER_LONG.
+ */
+void vdrep_chunkmap_to_le(const struct vdrep_chunkmap *map, u64 first, u8 *buf,
+			  size_t bytes);
+
 /* The first set chunk at or after @from, or nr_chunks if none. */
 u64 vdrep_chunkmap_next(const struct vdrep_chunkmap *map, u64 from);
 

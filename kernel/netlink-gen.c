@@ -16,10 +16,11 @@ const struct nla_policy vdrep_volume_get_nl_policy[VDREP_A_VOLUME_NAME + 1] = {
 };
 
 /* VDREP_CMD_VOLUME_CREATE - do */
-const struct nla_policy vdrep_volume_create_nl_policy[VDREP_A_VOLUME_CHUNK_SIZE + 1] = {
+const struct nla_policy vdrep_volume_create_nl_policy[VDREP_A_VOLUME_META_PATH + 1] = {
 	[VDREP_A_VOLUME_NAME] = { .type = NLA_NUL_STRING, },
 	[VDREP_A_VOLUME_SOURCE_PATH] = { .type = NLA_NUL_STRING, },
 	[VDREP_A_VOLUME_CHUNK_SIZE] = { .type = NLA_U32, },
+	[VDREP_A_VOLUME_META_PATH] = { .type = NLA_NUL_STRING, },
 };
 
 /* VDREP_CMD_VOLUME_DESTROY - do */
@@ -78,7 +79,7 @@ const struct genl_ops vdrep_nl_ops[7] = {
 		.cmd		= VDREP_CMD_VOLUME_CREATE,
 		.doit		= vdrep_nl_volume_create_doit,
 		.policy		= vdrep_volume_create_nl_policy,
-		.maxattr	= VDREP_A_VOLUME_CHUNK_SIZE,
+		.maxattr	= VDREP_A_VOLUME_META_PATH,
 		.flags		= GENL_ADMIN_PERM,
 	},
 	{

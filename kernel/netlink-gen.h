@@ -13,7 +13,7 @@
 
 extern const struct nla_policy vdrep_volume_get_nl_policy[VDREP_A_VOLUME_NAME + 1];
 
-extern const struct nla_policy vdrep_volume_create_nl_policy[VDREP_A_VOLUME_CHUNK_SIZE + 1];
+extern const struct nla_policy vdrep_volume_create_nl_policy[VDREP_A_VOLUME_META_PATH + 1];
 
 extern const struct nla_policy vdrep_volume_destroy_nl_policy[VDREP_A_VOLUME_NAME + 1];
 

@@ -60,7 +60,9 @@ static int vdrep_volume_fill(struct sk_buff *skb, struct vdrep_volume *vol,
 			queue_physical_block_size(vol->disk->queue)) ||
 	    nla_put_u32(skb, VDREP_A_VOLUME_ASSOC_COUNT, READ_ONCE(vol->nr_assocs)) ||
 	    nla_put_u32(skb, VDREP_A_VOLUME_OPEN_COUNT, vdrep_volume_openers(vol)) ||
-	    nla_put_u32(skb, VDREP_A_VOLUME_META_STATE, VDREP_META_STATE_TRANSIENT) ||
+	    nla_put_u32(skb, VDREP_A_VOLUME_META_STATE, vdrep_meta_state(vol)) ||
+	    (vdrep_meta_path(vol) &&
+	     nla_put_string(skb, VDREP_A_VOLUME_META_PATH, vdrep_meta_path(vol))) ||
 	    nla_put_u64_64bit(skb, VDREP_A_VOLUME_OLD_DATA_READS,
 			      atomic64_read(&vol->old_data_reads), VDREP_A_VOLUME_PAD))
 		goto err_cancel;
@@ -111,6 +113,33 @@ static void vdrep_notify_send(struct vdrep_ntf ntf)
 	memcpy(nla_data(ntf.seq), &seq, sizeof(seq));
 	genlmsg_multicast(&vdrep_family, ntf.skb, 0, VDREP_NLGRP_EVENTS, GFP_ATOMIC);
 	spin_unlock_irqrestore(&vdrep_event_lock, flags);
+}
+
+/*
+ * Tell userspace that @vol changed (its metadata state): a change
+ * notification and a "change" uevent on the volume disk naming the
+ * metadata state. Caller holds vdrep_volumes_lock.
+ */
+void vdrep_volume_announce(struct vdrep_volume *vol)
+{
+	static const char * const meta_states[] = {
+		[VDREP_META_STATE_TRANSIENT] = "transient",
+		[VDREP_META_STATE_WRITABLE] = "writable",
+		[VDREP_META_STATE_READ_ONLY] = "read-only",
+		[VDREP_META_STATE_FAILED] = "failed",
+	};
+	u32 state = vdrep_meta_state(vol);
+	char *envp[3] = {};
+
+	vdrep_notify_send(vdrep_volume_notify_prepare(vol, VDREP_CMD_VOLUME_CHANGE_NTF));
+	envp[0] = kasprintf(GFP_KERNEL, "VDREP_VOLUME=%s", vol->name);
+	envp[1] = kasprintf(GFP_KERNEL, "VDREP_META_STATE=%s",
+			    state < ARRAY_SIZE(meta_states) && meta_states[state] ?
+			    meta_states[state] : "unknown");
+	if (envp[0] && envp[1])
+		kobject_uevent_env(&disk_to_dev(vol->disk)->kobj, KOBJ_CHANGE, envp);
+	kfree(envp[0]);
+	kfree(envp[1]);
 }
 
 /* Copy and check the name attribute @type into @name. */
@@ -246,10 +275,17 @@ int vdrep_nl_volume_create_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	/* The path is resolved in the caller's context (its root and cwd). */
 	vol = vdrep_volume_create(name, nla_data(attrs[VDREP_A_VOLUME_SOURCE_PATH]),
-				  chunk_size, info->extack);
+				  chunk_size, attrs[VDREP_A_VOLUME_META_PATH] ?
+				  nla_data(attrs[VDREP_A_VOLUME_META_PATH]) : NULL,
+				  info->extack);
 	if (IS_ERR(vol)) {
 		err = PTR_ERR(vol);
-		NL_SET_BAD_ATTR(info->extack, attrs[VDREP_A_VOLUME_SOURCE_PATH]);
+		/* Messages about the metadata device name it; the rest the source. */
+		if (attrs[VDREP_A_VOLUME_META_PATH] && info->extack->_msg &&
+		    strstr(info->extack->_msg, "metadata"))
+			NL_SET_BAD_ATTR(info->extack, attrs[VDREP_A_VOLUME_META_PATH]);
+		else
+			NL_SET_BAD_ATTR(info->extack, attrs[VDREP_A_VOLUME_SOURCE_PATH]);
 		goto err_unlock;
 	}
 	err = vdrep_volume_fill(reply, vol, info->snd_portid, info->snd_seq, 0,
@@ -660,6 +696,7 @@ int vdrep_nl_assoc_create_doit(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *reply;
 	struct vdrep_volume *vol;
 	struct vdrep_assoc *a;
+	const char *msg;
 	int err;
 
 	err = vdrep_nl_get_name(info, VDREP_A_ASSOC_VOLUME, VDREP_NAME_VOLUME,
@@ -704,6 +741,12 @@ int vdrep_nl_assoc_create_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -EEXIST;
 		goto err_unlock;
 	}
+	msg = vdrep_meta_check_path(vol, p.target_path);
+	if (msg) {
+		vdrep_extack(info->extack, attrs[VDREP_A_ASSOC_TARGET_PATH], msg);
+		err = -ENAMETOOLONG;
+		goto err_unlock;
+	}
 	a = vdrep_assoc_create(vol, &p, info->extack);
 	if (IS_ERR(a)) {
 		err = PTR_ERR(a);
@@ -717,6 +760,7 @@ int vdrep_nl_assoc_create_doit(struct sk_buff *skb, struct genl_info *info)
 	vdrep_notify_send(vdrep_assoc_notify_prepare(a, VDREP_CMD_ASSOC_CREATE_NTF));
 	if (!p.prepare_only)
 		vdrep_assoc_start(a);
+	vdrep_meta_commit(vol);
 	mutex_unlock(&vdrep_volumes_lock);
 
 	if (err) {
@@ -737,6 +781,7 @@ err_unlock:
  */
 int vdrep_assoc_detach(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
 {
+	struct vdrep_volume *vol;
 	struct vdrep_ntf ntf;
 	unsigned long flags;
 	const char *msg;
@@ -762,8 +807,10 @@ int vdrep_assoc_detach(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
 	spin_unlock_irqrestore(&a->lock, flags);
 	vdrep_assoc_set_phase(a, VDREP_PH_DETACHING);
 	ntf = vdrep_assoc_notify_prepare(a, VDREP_CMD_ASSOC_DESTROY_NTF);
+	vol = a->vol;
 	vdrep_assoc_destroy(a);
 	vdrep_notify_send(ntf);
+	vdrep_meta_commit(vol);
 	return 0;
 }
 
@@ -838,6 +885,7 @@ int vdrep_nl_assoc_modify_doit(struct sk_buff *skb, struct genl_info *info)
 		vdrep_view_set_writable(a);
 	if (!attrs[VDREP_A_ASSOC_OPERATION])
 		vdrep_assoc_notify(a, VDREP_CMD_ASSOC_CHANGE_NTF);
+	vdrep_meta_commit(a->vol);
 	err = vdrep_assoc_fill(reply, a, info->snd_portid, info->snd_seq, 0,
 			       VDREP_CMD_ASSOC_MODIFY, NULL);
 	mutex_unlock(&vdrep_volumes_lock);

@@ -83,6 +83,7 @@
 #define VDREP_COW_HASH		64
 
 struct vdrep_assoc;
+struct vdrep_meta;
 
 struct vdrep_volume {
 	/* Set at creation, constant for the volume's life. */
@@ -93,6 +94,7 @@ struct vdrep_volume {
 	u32 chunk_size;			/* bytes, power of two */
 	struct gendisk *disk;
 	struct bio_set bioset;		/* clones with a struct vdrep_io front */
+	struct vdrep_meta *meta;	/* metadata device (meta.c), NULL: transient */
 
 	/* Under disk->open_mutex. */
 	bool dying;
@@ -324,7 +326,8 @@ struct vdrep_volume *vdrep_volume_find(const char *name);
 
 /* volume.c: volume lifetime; callers hold vdrep_volumes_lock */
 struct vdrep_volume *vdrep_volume_create(const char *name, const char *source_path,
-					 u32 chunk_size, struct netlink_ext_ack *extack);
+					 u32 chunk_size, const char *meta_path,
+					 struct netlink_ext_ack *extack);
 int vdrep_volume_destroy_check(struct vdrep_volume *vol,
 			       struct netlink_ext_ack *extack);
 void vdrep_volume_destroy(struct vdrep_volume *vol);
@@ -332,6 +335,16 @@ u64 vdrep_volume_size(const struct vdrep_volume *vol);
 unsigned int vdrep_volume_openers(struct vdrep_volume *vol);
 extern const struct block_device_operations vdrep_volume_fops;
 extern const struct block_device_operations vdrep_view_fops;
+
+/* meta.c: the metadata device; see there for when it is written */
+int vdrep_meta_open(struct vdrep_volume *vol, const char *path,
+		    struct netlink_ext_ack *extack);
+void vdrep_meta_close(struct vdrep_volume *vol);
+void vdrep_meta_commit(struct vdrep_volume *vol);
+void vdrep_meta_changed(struct vdrep_volume *vol);
+u32 vdrep_meta_state(const struct vdrep_volume *vol);
+const char *vdrep_meta_path(const struct vdrep_volume *vol);
+const char *vdrep_meta_check_path(const struct vdrep_volume *vol, const char *path);
 
 /* io.c: the volume's bio path */
 int vdrep_io_init(struct vdrep_volume *vol);
@@ -461,6 +474,7 @@ int vdrep_assoc_operate(struct vdrep_assoc *a, u32 op, struct netlink_ext_ack *e
 int vdrep_netlink_init(void);
 void vdrep_netlink_exit(void);
 void vdrep_assoc_notify(struct vdrep_assoc *a, u8 cmd);
+void vdrep_volume_announce(struct vdrep_volume *vol);
 int vdrep_assoc_detach(struct vdrep_assoc *a, struct netlink_ext_ack *extack);
 
 extern struct workqueue_struct *vdrep_wq;

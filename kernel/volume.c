@@ -116,7 +116,8 @@ static const char *vdrep_source_open_error(int err)
  * vdrep_volumes_lock and has checked the name and chunk size.
  */
 struct vdrep_volume *vdrep_volume_create(const char *name, const char *source_path,
-					 u32 chunk_size, struct netlink_ext_ack *extack)
+					 u32 chunk_size, const char *meta_path,
+					 struct netlink_ext_ack *extack)
 {
 	struct block_device *src;
 	struct vdrep_volume *vol;
@@ -189,15 +190,23 @@ struct vdrep_volume *vdrep_volume_create(const char *name, const char *source_pa
 	set_capacity(disk, bdev_nr_sectors(src));
 	vol->nr_chunks = vdrep_nr_chunks(bdev_nr_sectors(src), vol->chunk_shift);
 
+	if (meta_path) {
+		err = vdrep_meta_open(vol, meta_path, extack);
+		if (err)
+			goto err_put_disk;
+	}
 	err = device_add_disk(NULL, disk, vdrep_volume_groups);
 	if (err)
-		goto err_put_disk;
+		goto err_meta_close;
 
 	xa_store(&vdrep_volumes, id, vol, GFP_KERNEL);
-	pr_info("%s: volume %s created on %s (%pg), chunk size %u\n",
-		disk->disk_name, vol->name, vol->source_path, src, chunk_size);
+	pr_info("%s: volume %s created on %s (%pg), chunk size %u, metadata %s\n",
+		disk->disk_name, vol->name, vol->source_path, src, chunk_size,
+		meta_path ?: "transient");
 	return vol;
 
+err_meta_close:
+	vdrep_meta_close(vol);
 err_put_disk:
 	put_disk(disk);
 err_io_exit:
@@ -244,6 +253,7 @@ void vdrep_volume_destroy(struct vdrep_volume *vol)
 	del_gendisk(vol->disk);
 	/* del_gendisk() stops new bios; wait for those already at the source. */
 	vdrep_io_exit(vol);
+	vdrep_meta_close(vol);
 	vdrep_bdev_close(&vol->source);
 	pr_info("%s: volume %s destroyed\n", vol->disk->disk_name, vol->name);
 	put_disk(vol->disk);

@@ -443,7 +443,50 @@ static void chunk_percent_synced(struct kunit *test)
 	}
 }
 
+/* -------------------------------------------------- the on-disk encoding */
+
+/*
+ * vdrep_chunkmap_to_le() against the format's definition (metadata-format.rst:
+ * chunk first + 8 * i + j is bit j of byte i), bit by bit, for every map size
+ * of the edge table, from the start and from a later word, with a buffer
+ * reaching past the map's end (those bytes must be 0).
+ */
+static void chunkmap_to_le(struct kunit *test)
+{
+	const u64 n = *(const u64 *)test->param_value;
+	struct cm_maps *m = test->priv;
+	struct vdrep_chunkmap *a = cm_new(test, &m->a, n);
+	u64 c, first;
+	size_t bytes, i;
+	u8 *buf;
+
+	/* Chunks 0, 3, 7, 8, 62-64, every 5th, and the last. */
+	vdrep_chunkmap_set_range(a, 0, 0);
+	vdrep_chunkmap_set_range(a, 3, 3);
+	vdrep_chunkmap_set_range(a, 7, 8);
+	vdrep_chunkmap_set_range(a, 62, 64);
+	for (c = 0; c < n; c += 5)
+		vdrep_chunkmap_set_range(a, c, c);
+	vdrep_chunkmap_set_range(a, n - 1, n - 1);
+
+	for (first = 0; first < n; first += BITS_PER_LONG) {
+		bytes = DIV_ROUND_UP(n - first, 8) + 9;
+		buf = kunit_kzalloc(test, bytes, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, buf);
+		memset(buf, 0xa5, bytes);
+		vdrep_chunkmap_to_le(a, first, buf, bytes);
+		for (i = 0; i < bytes * 8; i++) {
+			bool want = first + i < n && vdrep_chunkmap_test(a, first + i);
+			bool got = buf[i / 8] & (1U << (i % 8));
+
+			KUNIT_EXPECT_EQ_MSG(test, got, want, "chunk %llu (from %llu)",
+					    first + i, first);
+		}
+	}
+}
+
 static struct kunit_case vdrep_chunkmap_cases[] = {
+	KUNIT_CASE_PARAM(chunkmap_to_le, map_size_gen_params),
 	KUNIT_CASE_PARAM(chunk_nr_chunks, chunk_size_gen_params),
 	KUNIT_CASE_PARAM(chunk_last_partial, chunk_size_gen_params),
 	KUNIT_CASE_PARAM(chunkmap_edges, map_size_gen_params),

@@ -18,6 +18,8 @@ step() {
 
 cd /tmp || exit 1
 step modprobe brd rd_nr=5 rd_size=65536
+# vdrep needs libcrc32c where crc32c is not built in (modprobe vdrep would load it).
+for dep in $(modinfo -F depends "$VDREP_KO" | tr , ' '); do step modprobe "$dep"; done
 step insmod "$VDREP_KO"
 step "$VDREPCTL" volume create demo source /dev/ram0
 step ls -l /dev/vdrep0 /sys/block/vdrep0/vdrep

@@ -283,6 +283,18 @@ module_loaded()
 load_module()
 {
 	module_loaded && return 0
+	insmod_vdrep
+}
+
+# insmod_vdrep: insmod $VDREP_KO after the modules it depends on (libcrc32c
+# where crc32c is not built in), as modprobe would for an installed module.
+insmod_vdrep()
+{
+	local dep
+
+	for dep in $(modinfo -F depends "$VDREP_KO" | tr , ' '); do
+		modprobe "$dep" || return 1
+	done
 	insmod "$VDREP_KO"
 }
 

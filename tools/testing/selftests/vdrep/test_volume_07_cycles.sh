@@ -54,7 +54,7 @@ module_cycles()
 
 	for ((i = 0; i < 20; i++)); do
 		rmmod vdrep || { diag "rmmod failed in cycle $i"; return 1; }
-		insmod "$VDREP_KO" || { diag "insmod failed in cycle $i"; return 1; }
+		insmod_vdrep || { diag "insmod failed in cycle $i"; return 1; }
 		ctl volume show || { diag "volume show failed in cycle $i"; return 1; }
 		volume_cycle "mod$i" || { diag "volume cycle failed in cycle $i"; return 1; }
 	done

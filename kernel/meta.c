@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The metadata device: a volume's state on disk, in the format of
+ * uapi/linux/vdrep_meta.h (Documentation/admin-guide/metadata-format.rst).
+ *
+ * A volume created with a metadata device formats it and then commits its
+ * state there: each association's two maps, written in place, then the
+ * superblock copy (generation % 2) holding the volume and one record per
+ * association, written with a preflush and FUA so the maps it describes
+ * are on stable storage before it. A torn superblock write leaves the
+ * other copy, one generation older, for a reader.
+ *
+ * Commits happen at control operations (association create, destroy,
+ * operations and settings: before the reply), after the state changes the
+ * copy engine and completions announce (coalesced by commit_work, at most
+ * one a second), and at volume destroy (the last one, marked clean).
+ *
+ * Not in this version: map updates ordered with the data writes they cover
+ * (so a crash between commits can lose track of chunks written since, and
+ * the maps on disk are only as recent as the last commit), and bringing a
+ * volume back from the device (assemble): a device that already holds vdrep
+ * metadata is refused.
+ *
+ * Locking: commits are serialised by vdrep_volumes_lock, which also keeps
+ * vol->assocs[] still while a commit reads it; commit_work only ever
+ * trylocks it, since volume destroy cancels the work holding it.
+ * meta->state changes only in a commit.
+ */
+#include <linux/crc32c.h>
+#include <linux/gfp.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+
+#include "vdrep.h"
+#include "../uapi/linux/vdrep_meta.h"
+
+/* Changes announced within this delay share one commit. */
+#define VDREP_META_COMMIT_DELAY	HZ
+/* Map bytes written per bio: one block. */
+#define VDREP_META_BLOCK	VDREP_META_ALIGN
+
+static_assert(sizeof(struct vdrep_meta_assoc) == 256);
+static_assert(sizeof(struct vdrep_meta_sb) == VDREP_META_SB_BYTES);
+static_assert(offsetof(struct vdrep_meta_sb, assocs) == 1024);
+static_assert(ARRAY_SIZE(((struct vdrep_meta_sb *)0)->assocs) == VDREP_MAX_ASSOCS);
+static_assert(VDREP_META_BLOCK <= PAGE_SIZE);
+
+struct vdrep_meta {
+	struct vdrep_volume *vol;
+	struct vdrep_bdev dev;		/* held exclusively, holder = the volume */
+	char *path;			/* as given by the creator */
+	u32 state;			/* enum vdrep_meta_state */
+	u64 generation;			/* of the last commit */
+	u8 uuid[16];
+	u64 format_time;		/* ns since the epoch */
+	u64 map_bytes;			/* of one map */
+	struct vdrep_meta_sb *sb;	/* the copy being written (pages, for bios) */
+	u8 *block;			/* a map block on its way out */
+	u8 *block2;			/* ... and a second map OR-ed into it */
+	bool closing;			/* commit_work does nothing more */
+	struct delayed_work commit_work;
+};
+
+/* Synchronous I/O of @len bytes at byte @pos of the device; @buf is page memory. */
+static int vdrep_meta_io(struct vdrep_meta *meta, blk_opf_t opf, u64 pos,
+			 void *buf, size_t len)
+{
+	struct bio *bio;
+	size_t off;
+	int err;
+
+	bio = bio_alloc(meta->dev.bdev, DIV_ROUND_UP(len, PAGE_SIZE), opf, GFP_NOIO);
+	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+	for (off = 0; off < len; off += PAGE_SIZE)
+		__bio_add_page(bio, virt_to_page(buf + off),
+			       min_t(size_t, len - off, PAGE_SIZE), 0);
+	err = submit_bio_wait(bio);
+	bio_put(bio);
+	return err;
+}
+
+static u64 vdrep_meta_map_pos(struct vdrep_meta *meta, u32 slot, u32 map)
+{
+	return VDREP_META_BITMAP_OFFSET +
+	       ((u64)slot * VDREP_META_MAPS + map) * meta->map_bytes;
+}
+
+/* Write map @map of association @a (VDREP_META_MAP_*), block by block. */
+static int vdrep_meta_write_map(struct vdrep_meta *meta, struct vdrep_assoc *a, u32 map)
+{
+	struct vdrep_chunkmap *bits = NULL, *more = NULL;
+	u64 pos = vdrep_meta_map_pos(meta, a->id, map), done;
+	size_t i;
+	int err;
+
+	if (map == VDREP_META_MAP_DIFFER) {
+		bits = &a->dirty;
+		/* An asynchronous mirror's queued chunks differ too. */
+		if (vdrep_is_mirror(a) && vdrep_assoc_async(a))
+			more = &a->async_dirty;
+	} else if (vdrep_is_clone(a)) {
+		bits = &a->changed;
+	} else if (vdrep_is_snapshot(a)) {
+		bits = &a->restore;
+	}
+
+	for (done = 0; done < meta->map_bytes; done += VDREP_META_BLOCK) {
+		u64 first = done * 8;
+
+		if (bits)
+			vdrep_chunkmap_to_le(bits, first, meta->block, VDREP_META_BLOCK);
+		else
+			memset(meta->block, 0, VDREP_META_BLOCK);
+		if (more) {
+			vdrep_chunkmap_to_le(more, first, meta->block2, VDREP_META_BLOCK);
+			for (i = 0; i < VDREP_META_BLOCK; i++)
+				meta->block[i] |= meta->block2[i];
+		}
+		err = vdrep_meta_io(meta, REQ_OP_WRITE | REQ_META, pos + done,
+				    meta->block, VDREP_META_BLOCK);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void vdrep_meta_fill_record(struct vdrep_meta_assoc *r, struct vdrep_assoc *a)
+{
+	u32 flags = VDREP_META_ASSOC_IN_USE;
+	struct vdrep_report rep;
+	unsigned long irqflags;
+
+	strscpy_pad(r->name, a->name, sizeof(r->name));
+	strscpy_pad(r->target_path, a->target_path, sizeof(r->target_path));
+	r->id = cpu_to_le32(a->id);
+	r->sync_type = cpu_to_le32(a->sync_type);
+	r->sync_mode = cpu_to_le32(vdrep_is_mirror(a) ? a->sync_mode : 0);
+	r->copy_type = cpu_to_le32(a->copy_type);
+	r->target_sectors = cpu_to_le64(bdev_nr_sectors(a->target.bdev));
+	r->store_slots = cpu_to_le64(a->store_slots);
+
+	spin_lock_irqsave(&a->lock, irqflags);
+	vdrep_phase_report(a->sync_type, a->phase, a->prev_phase, &rep);
+	r->requested_copy_state = cpu_to_le32(a->requested);
+	r->copy_priority = cpu_to_le32(a->copy_priority);
+	r->rate_limit = cpu_to_le64(a->rate_limit);
+	r->backlog_limit = cpu_to_le64(vdrep_is_mirror(a) && vdrep_assoc_async(a) ?
+				       a->backlog_limit : 0);
+	r->sync_time = cpu_to_le64(a->sync_time);
+	if (a->view_writable)
+		flags |= VDREP_META_ASSOC_VIEW_WRITABLE;
+	spin_unlock_irqrestore(&a->lock, irqflags);
+
+	r->copy_state = cpu_to_le32(rep.copy_state);
+	r->sync_state = cpu_to_le32(rep.sync_state);
+	r->flags = cpu_to_le32(flags);
+}
+
+/* The superblock of the next generation, in meta->sb. */
+static void vdrep_meta_fill_sb(struct vdrep_meta *meta, bool clean)
+{
+	struct vdrep_volume *vol = meta->vol;
+	struct vdrep_meta_sb *sb = meta->sb;
+	struct vdrep_assoc *a;
+	u32 i;
+
+	memset(sb, 0, sizeof(*sb));
+	sb->version = cpu_to_le32(VDREP_META_VERSION);
+	memcpy(sb->magic, VDREP_META_MAGIC, sizeof(sb->magic));
+	memcpy(sb->uuid, meta->uuid, sizeof(sb->uuid));
+	sb->generation = cpu_to_le64(meta->generation + 1);
+	sb->sb_bytes = cpu_to_le32(VDREP_META_SB_BYTES);
+	sb->chunk_size = cpu_to_le32(vol->chunk_size);
+	sb->source_sectors = cpu_to_le64(bdev_nr_sectors(vol->source.bdev));
+	sb->nr_chunks = cpu_to_le64(vol->nr_chunks);
+	sb->bitmap_offset = cpu_to_le64(VDREP_META_BITMAP_OFFSET);
+	sb->bitmap_bytes = cpu_to_le64(meta->map_bytes);
+	sb->meta_sectors = cpu_to_le64(bdev_nr_sectors(meta->dev.bdev));
+	sb->format_time = cpu_to_le64(meta->format_time);
+	sb->commit_time = cpu_to_le64(ktime_get_real_ns());
+	sb->flags = cpu_to_le32(clean ? VDREP_META_SB_CLEAN : 0);
+	sb->max_assocs = cpu_to_le32(VDREP_MAX_ASSOCS);
+	strscpy_pad(sb->name, vol->name, sizeof(sb->name));
+	strscpy_pad(sb->source_path, vol->source_path, sizeof(sb->source_path));
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		a = rcu_dereference_protected(vol->assocs[i],
+					      lockdep_is_held(&vdrep_volumes_lock));
+		if (a)
+			vdrep_meta_fill_record(&sb->assocs[i], a);
+	}
+	sb->csum = cpu_to_le32(crc32c(VDREP_META_CRC_SEED, (u8 *)sb + 4,
+				      VDREP_META_SB_BYTES - 4));
+}
+
+/* Maps first, then the superblock; nothing once metadata went read-only. */
+static int vdrep_meta_write(struct vdrep_meta *meta, bool clean)
+{
+	struct vdrep_volume *vol = meta->vol;
+	struct vdrep_assoc *a;
+	u32 i, m;
+	int err;
+
+	lockdep_assert_held(&vdrep_volumes_lock);
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		a = rcu_dereference_protected(vol->assocs[i],
+					      lockdep_is_held(&vdrep_volumes_lock));
+		if (!a)
+			continue;
+		for (m = 0; m < VDREP_META_MAPS; m++) {
+			err = vdrep_meta_write_map(meta, a, m);
+			if (err)
+				return err;
+		}
+	}
+	vdrep_meta_fill_sb(meta, clean);
+	err = vdrep_meta_io(meta, REQ_OP_WRITE | REQ_META | REQ_SYNC | REQ_PREFLUSH |
+			    REQ_FUA, ((meta->generation + 1) % 2) * VDREP_META_SB_BYTES,
+			    meta->sb, VDREP_META_SB_BYTES);
+	if (err)
+		return err;
+	meta->generation++;
+	return 0;
+}
+
+/*
+ * Commit @vol's state; caller holds vdrep_volumes_lock. A failed write
+ * makes the metadata read-only for good: the volume goes on serving with
+ * its maps in memory, and says so.
+ */
+void vdrep_meta_commit(struct vdrep_volume *vol)
+{
+	struct vdrep_meta *meta = vol->meta;
+	int err;
+
+	lockdep_assert_held(&vdrep_volumes_lock);
+	if (!meta || meta->state != VDREP_META_STATE_WRITABLE)
+		return;
+	err = vdrep_meta_write(meta, false);
+	if (!err)
+		return;
+	meta->state = VDREP_META_STATE_READ_ONLY;
+	pr_err("%s: metadata device %s: write failed (%d): metadata is read-only now, the maps are kept in memory only\n",
+	       vol->disk->disk_name, meta->path, err);
+	vdrep_volume_announce(vol);
+}
+
+static void vdrep_meta_commit_work(struct work_struct *work)
+{
+	struct vdrep_meta *meta = container_of(to_delayed_work(work),
+					       struct vdrep_meta, commit_work);
+
+	/* Volume destroy cancels this work holding the lock: never wait for it. */
+	if (!mutex_trylock(&vdrep_volumes_lock)) {
+		queue_delayed_work(vdrep_wq, &meta->commit_work, HZ / 10);
+		return;
+	}
+	if (!meta->closing)
+		vdrep_meta_commit(meta->vol);
+	mutex_unlock(&vdrep_volumes_lock);
+}
+
+/* Something to commit changed (any context but hard irq); coalesced. */
+void vdrep_meta_changed(struct vdrep_volume *vol)
+{
+	if (vol->meta)
+		queue_delayed_work(vdrep_wq, &vol->meta->commit_work,
+				   VDREP_META_COMMIT_DELAY);
+}
+
+static void vdrep_meta_free(struct vdrep_meta *meta)
+{
+	if (meta->dev.bdev)
+		vdrep_bdev_close(&meta->dev);
+	free_pages((unsigned long)meta->sb, get_order(VDREP_META_SB_BYTES));
+	free_pages((unsigned long)meta->block, 1);
+	kfree(meta->path);
+	kfree(meta);
+}
+
+static const char *vdrep_meta_open_error(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return "cannot open metadata device: no such file";
+	case -ENOTBLK:
+		return "metadata device is not a block device";
+	case -EBUSY:
+		return "metadata device is in use (held by a volume, a mounted filesystem or another driver)";
+	case -EACCES:
+	case -EROFS:
+		return "metadata device cannot be opened for writing";
+	case -ENXIO:
+	case -ENODEV:
+		return "metadata device is not present";
+	default:
+		return "cannot open metadata device";
+	}
+}
+
+/* Whether either superblock copy of the device has vdrep's magic. */
+static int vdrep_meta_probe(struct vdrep_meta *meta, bool *found)
+{
+	u32 copy;
+	int err;
+
+	*found = false;
+	for (copy = 0; copy < 2; copy++) {
+		err = vdrep_meta_io(meta, REQ_OP_READ, copy * VDREP_META_SB_BYTES,
+				    meta->sb, VDREP_META_SB_BYTES);
+		if (err)
+			return err;
+		if (!memcmp(meta->sb->magic, VDREP_META_MAGIC, sizeof(meta->sb->magic)))
+			*found = true;
+	}
+	return 0;
+}
+
+/*
+ * Open @path as @vol's metadata device and format it; called by volume
+ * create once the source is open and vol->nr_chunks known, before the
+ * volume is visible, with vdrep_volumes_lock held.
+ */
+int vdrep_meta_open(struct vdrep_volume *vol, const char *path,
+		    struct netlink_ext_ack *extack)
+{
+	struct vdrep_meta *meta;
+	struct block_device *bdev;
+	bool found;
+	int err;
+
+	if (strlen(path) >= VDREP_META_PATH_LEN) {
+		NL_SET_ERR_MSG(extack, "metadata device path is longer than the metadata format's 127 bytes");
+		return -ENAMETOOLONG;
+	}
+	if (strlen(vol->source_path) >= VDREP_META_PATH_LEN) {
+		NL_SET_ERR_MSG(extack, "source path is longer than the metadata format's 127 bytes");
+		return -ENAMETOOLONG;
+	}
+	meta = kzalloc(sizeof(*meta), GFP_KERNEL);
+	if (!meta)
+		return -ENOMEM;
+	meta->vol = vol;
+	meta->state = VDREP_META_STATE_WRITABLE;
+	meta->map_bytes = VDREP_META_MAP_BYTES(vol->nr_chunks);
+	INIT_DELAYED_WORK(&meta->commit_work, vdrep_meta_commit_work);
+	meta->path = kstrdup(path, GFP_KERNEL);
+	meta->sb = (void *)__get_free_pages(GFP_KERNEL, get_order(VDREP_META_SB_BYTES));
+	/* Two blocks: a map block and a second map to OR into it. */
+	meta->block = (void *)__get_free_pages(GFP_KERNEL, 1);
+	if (!meta->path || !meta->sb || !meta->block) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	meta->block2 = meta->block + PAGE_SIZE;
+
+	err = vdrep_bdev_open(&meta->dev, path, vol);
+	if (err) {
+		vdrep_extack(extack, NULL, vdrep_meta_open_error(err));
+		goto err_free;
+	}
+	bdev = meta->dev.bdev;
+	/* Same holder: the exclusive open of the source again succeeds. */
+	if (bdev == vol->source.bdev) {
+		NL_SET_ERR_MSG(extack, "metadata device is the source");
+		err = -EINVAL;
+		goto err_free;
+	}
+	if (bdev_logical_block_size(bdev) > VDREP_META_BLOCK) {
+		NL_SET_ERR_MSG(extack, "metadata device's logical block size is above 4096 bytes");
+		err = -EINVAL;
+		goto err_free;
+	}
+	if (bdev_nr_bytes(bdev) < VDREP_META_MIN_BYTES(vol->nr_chunks)) {
+		NL_SET_ERR_MSG(extack, "metadata device is too small for this volume: it needs 16 KiB and 32 maps of one bit per chunk, each rounded up to 4 KiB");
+		err = -ENOSPC;
+		goto err_free;
+	}
+	err = vdrep_meta_probe(meta, &found);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot read the metadata device");
+		goto err_free;
+	}
+	if (found) {
+		NL_SET_ERR_MSG(extack, "metadata device holds vdrep metadata; bringing a volume back from it is not supported yet ('vdrepctl meta wipe' erases it)");
+		err = -EEXIST;
+		goto err_free;
+	}
+
+	/* Format: maps zeroed, then both superblock copies (generations 1 and 2). */
+	get_random_bytes(meta->uuid, sizeof(meta->uuid));
+	meta->format_time = ktime_get_real_ns();
+	err = blkdev_issue_zeroout(bdev, VDREP_META_BITMAP_OFFSET >> SECTOR_SHIFT,
+				   (VDREP_MAX_ASSOCS * VDREP_META_MAPS * meta->map_bytes) >>
+				   SECTOR_SHIFT, GFP_KERNEL, 0);
+	if (!err)
+		err = vdrep_meta_write(meta, false);
+	if (!err)
+		err = vdrep_meta_write(meta, false);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot write the metadata device");
+		goto err_free;
+	}
+	vol->meta = meta;
+	return 0;
+
+err_free:
+	vdrep_meta_free(meta);
+	return err;
+}
+
+/*
+ * The last commit, marked clean, then the device is released; volume
+ * destroy calls it with vdrep_volumes_lock held, after I/O drained.
+ */
+void vdrep_meta_close(struct vdrep_volume *vol)
+{
+	struct vdrep_meta *meta = vol->meta;
+
+	if (!meta)
+		return;
+	meta->closing = true;
+	cancel_delayed_work_sync(&meta->commit_work);
+	if (meta->state == VDREP_META_STATE_WRITABLE && vdrep_meta_write(meta, true))
+		pr_err("%s: metadata device %s: the last commit failed\n",
+		       vol->disk->disk_name, meta->path);
+	vol->meta = NULL;
+	vdrep_meta_free(meta);
+}
+
+u32 vdrep_meta_state(const struct vdrep_volume *vol)
+{
+	return vol->meta ? vol->meta->state : VDREP_META_STATE_TRANSIENT;
+}
+
+const char *vdrep_meta_path(const struct vdrep_volume *vol)
+{
+	return vol->meta ? vol->meta->path : NULL;
+}
+
+/* A path an association record can hold, for assoc create; NULL if fine. */
+const char *vdrep_meta_check_path(const struct vdrep_volume *vol, const char *path)
+{
+	if (vol->meta && strlen(path) >= VDREP_META_PATH_LEN)
+		return "target path is longer than the metadata format's 127 bytes";
+	return NULL;
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/*
+ * vdrep's on-disk metadata, format version 1: what a metadata device holds.
+ * Documentation/admin-guide/metadata-format.rst describes it byte by byte;
+ * the kernel (kernel/meta.c) writes it, vdrepctl's "meta" commands read it
+ * offline.  Every field is little-endian and fixed-width, padding is
+ * explicit, and nothing is a pointer.
+ *
+ * Layout (byte offsets on the metadata device):
+ *   0      superblock copy 0 (VDREP_META_SB_BYTES)
+ *   8 KiB  superblock copy 1
+ *   16 KiB association maps: for record slot i (0-15) and map m (0-1),
+ *          bitmap_offset + (i * 2 + m) * bitmap_bytes, bit c (byte c / 8,
+ *          bit c % 8) standing for chunk c of the volume.
+ * The two superblock copies are written alternately, copy generation % 2;
+ * a reader takes the copy with a valid checksum, magic and version and the
+ * higher generation.
+ */
+#ifndef _UAPI_LINUX_VDREP_META_H
+#define _UAPI_LINUX_VDREP_META_H
+
+#include <linux/types.h>
+
+#define VDREP_META_MAGIC		"vdrep-md"	/* 8 bytes, no NUL */
+#define VDREP_META_VERSION		1
+#define VDREP_META_SB_BYTES		8192
+#define VDREP_META_BITMAP_OFFSET	(2 * VDREP_META_SB_BYTES)
+#define VDREP_META_ALIGN		4096	/* maps start and end on it */
+#define VDREP_META_MAPS			2	/* per association record */
+#define VDREP_META_PATH_LEN		128	/* with its NUL */
+
+/* vdrep_meta_sb.flags */
+#define VDREP_META_SB_CLEAN		(1U << 0)	/* written at volume destroy */
+
+/* vdrep_meta_assoc.flags */
+#define VDREP_META_ASSOC_IN_USE		(1U << 0)
+#define VDREP_META_ASSOC_VIEW_WRITABLE	(1U << 1)
+
+/*
+ * Map 0 of a record: chunks whose target may differ from the source (a
+ * mirror's resync set, with an asynchronous mirror's queued chunks; a
+ * clone's chunks not yet copied; a snapshot's preserved chunks).  Map 1: a
+ * clone's chunks written since its point in time, a snapshot's chunks still
+ * to copy back in a restore; unused (zero) for mirrors.
+ */
+#define VDREP_META_MAP_DIFFER		0
+#define VDREP_META_MAP_SECOND		1
+
+/* One association (256 bytes). */
+struct vdrep_meta_assoc {
+	__u8	name[32];		/* NUL-padded */
+	__le32	flags;			/* VDREP_META_ASSOC_* */
+	__le32	id;			/* M of /dev/vdrepNaM */
+	__le32	sync_type;		/* enum vdrep_sync_type (seed SyncType) */
+	__le32	sync_mode;		/* enum vdrep_sync_mode, 0 but for mirrors */
+	__le32	copy_type;		/* enum vdrep_copy_type (seed CopyType) */
+	__le32	copy_state;		/* enum vdrep_copy_state (seed) */
+	__le32	sync_state;		/* enum vdrep_sync_state (seed) */
+	__le32	requested_copy_state;	/* enum vdrep_copy_state; NotApplicable: none */
+	__le32	copy_priority;		/* enum vdrep_copy_priority */
+	__le32	reserved0;
+	__le64	rate_limit;		/* bytes/s, 0: none */
+	__le64	backlog_limit;		/* asynchronous mirror, bytes */
+	__le64	sync_time;		/* ns since the epoch, 0: never */
+	__le64	target_sectors;		/* target size, 512-byte sectors */
+	__le64	store_slots;		/* snapshot: chunk slots of its store */
+	__u8	target_path[VDREP_META_PATH_LEN];	/* NUL-padded, as given */
+	__u8	reserved1[16];
+};
+
+/* One superblock copy (VDREP_META_SB_BYTES bytes). */
+struct vdrep_meta_sb {
+	__le32	csum;			/* crc32c of bytes 4 to the end, see below */
+	__le32	version;		/* VDREP_META_VERSION */
+	__u8	magic[8];		/* VDREP_META_MAGIC */
+	__u8	uuid[16];		/* the volume's, random at format time */
+	__le64	generation;		/* +1 at every commit; copy generation % 2 */
+	__le32	sb_bytes;		/* VDREP_META_SB_BYTES */
+	__le32	chunk_size;		/* bytes */
+	__le64	source_sectors;		/* source size, 512-byte sectors */
+	__le64	nr_chunks;
+	__le64	bitmap_offset;		/* bytes, VDREP_META_BITMAP_OFFSET */
+	__le64	bitmap_bytes;		/* bytes of one map, multiple of 4096 */
+	__le64	meta_sectors;		/* size of the metadata device at format */
+	__le64	format_time;		/* ns since the epoch */
+	__le64	commit_time;		/* ns since the epoch, of this generation */
+	__le32	flags;			/* VDREP_META_SB_* */
+	__le32	max_assocs;		/* records below: VDREP_MAX_ASSOCS */
+	__u8	name[32];		/* the volume's, NUL-padded */
+	__u8	source_path[VDREP_META_PATH_LEN];	/* NUL-padded, as given */
+	__u8	reserved0[752];		/* to 1024 */
+	struct vdrep_meta_assoc assocs[16];	/* 1024 to 5120 */
+	__u8	reserved1[3072];	/* to 8192 */
+};
+
+/*
+ * The checksum: CRC-32C (Castagnoli, reflected polynomial 0x82f63b78) of the
+ * superblock's bytes 4 to VDREP_META_SB_BYTES - 1, the register starting at
+ * 0xffffffff and not inverted at the end (Linux's crc32c(~0, p, len)).
+ * Check value: "123456789" gives 0x1cf96d7c.
+ */
+#define VDREP_META_CRC_SEED		0xffffffffU
+
+/* Bytes of one map for @nr_chunks chunks. */
+#define VDREP_META_MAP_BYTES(nr_chunks) \
+	((((nr_chunks) + 7) / 8 + VDREP_META_ALIGN - 1) / VDREP_META_ALIGN * VDREP_META_ALIGN)
+
+/* Smallest metadata device, in bytes, for a volume of @nr_chunks chunks. */
+#define VDREP_META_MIN_BYTES(nr_chunks) \
+	(VDREP_META_BITMAP_OFFSET + \
+	 16ULL * VDREP_META_MAPS * VDREP_META_MAP_BYTES(nr_chunks))
+
+#endif /* _UAPI_LINUX_VDREP_META_H */
