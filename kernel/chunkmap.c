@@ -115,7 +115,7 @@ void vdrep_chunkmap_to_le(const struct vdrep_chunkmap *map, u64 first, u8 *buf,
 			return;
 		}
 		/* chunk % BITS_PER_LONG is a multiple of 8: one byte of the word. */
-		v = map->bits[chunk / BITS_PER_LONG] >> (chunk % BITS_PER_LONG);
+		v = READ_ONCE(map->bits[chunk / BITS_PER_LONG]) >> (chunk % BITS_PER_LONG);
 		if (map->nr_chunks - chunk < 8)
 			v &= (1U << (map->nr_chunks - chunk)) - 1;
 		buf[i] = v;

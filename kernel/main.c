@@ -60,6 +60,11 @@ static void __exit vdrep_exit(void)
 	xa_for_each(&vdrep_volumes, id, vol) {
 		unsigned int i;
 
+		/*
+		 * Unloading stops volumes, it does not destroy them: the last
+		 * commit keeps the associations' records and maps.
+		 */
+		vdrep_meta_close(vol);
 		/* Unopened views: an open one would have kept the module in. */
 		for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
 			struct vdrep_assoc *a = vol->slots[i];

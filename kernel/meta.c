@@ -13,7 +13,9 @@
  * Commits happen at control operations (association create, destroy,
  * operations and settings: before the reply), after the state changes the
  * copy engine and completions announce (coalesced by commit_work, at most
- * one a second), and at volume destroy (the last one, marked clean).
+ * one a second), and when the volume stops: the last commit, marked clean,
+ * at volume destroy (no association left) and at module unload (before
+ * the associations are torn down, so their records and maps stay).
  *
  * Not in this version: map updates ordered with the data writes they cover
  * (so a crash between commits can lose track of chunks written since, and
@@ -412,7 +414,8 @@ err_free:
 
 /*
  * The last commit, marked clean, then the device is released; volume
- * destroy calls it with vdrep_volumes_lock held, after I/O drained.
+ * destroy (after I/O drained) and module unload call it with
+ * vdrep_volumes_lock held.
  */
 void vdrep_meta_close(struct vdrep_volume *vol)
 {
