@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vdrepctl: control vdrep volumes (and, later, their associations) over the
- * vdrep generic netlink family.
+ * vdrepctl: control vdrep volumes and their associations over the vdrep
+ * generic netlink family, and read metadata devices offline (meta).
  *
  *   vdrepctl [-j] [-p] [-V] [-h] OBJECT COMMAND [ARGS]
  *
  * Each object's file declares its commands in a table next to their handlers
- * (volume.c, monitor.c); this file finds the command and generates the usage
- * text from the same tables.
+ * (volume.c, assoc.c, meta.c, monitor.c); this file finds the command and
+ * generates the usage text from the same tables.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -33,6 +33,7 @@ static const struct {
 } tables[] = {
 	{ volume_commands, &volume_command_count, NULL },
 	{ assoc_commands, &assoc_command_count, assoc_usage_notes },
+	{ meta_commands, &meta_command_count, NULL },
 	{ monitor_commands, &monitor_command_count, NULL },
 };
 

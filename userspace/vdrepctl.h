@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vdrepctl: what the command files share. Each object's file (volume.c,
- * assoc.c, monitor.c) declares its commands in a table next to their
+ * assoc.c, monitor.c, meta.c) declares its commands in a table next to their
  * handlers; vdrepctl.c dispatches and generates the usage text from those
  * tables.
  */
@@ -42,6 +42,8 @@ extern const struct command assoc_commands[];
 extern const size_t assoc_command_count;
 /* Printed after the assoc commands' usage: what ASSOC and STATE are. */
 extern const char assoc_usage_notes[];
+extern const struct command meta_commands[];
+extern const size_t meta_command_count;
 
 /* "<prefix>vdrepctl OBJECT COMMAND ARGS" */
 void print_synopsis(FILE *out, const char *prefix, const struct command *cmd);

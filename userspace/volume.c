@@ -139,7 +139,7 @@ static int on_volume(struct nl_msg *msg, void *arg)
 /* ------------------------------------------------------------------ create */
 
 struct create_args {
-	const char *name, *source;
+	const char *name, *source, *meta;	/* meta: NULL for none */
 	bool has_chunk_size;
 	uint32_t chunk_size;
 };
@@ -152,6 +152,7 @@ static struct nl_msg *build_create(struct vdrep_nl *nl, void *arg)
 	if (req &&
 	    (nla_put_string(req, VDREP_A_VOLUME_NAME, a->name) ||
 	     nla_put_string(req, VDREP_A_VOLUME_SOURCE_PATH, a->source) ||
+	     (a->meta && nla_put_string(req, VDREP_A_VOLUME_META_PATH, a->meta)) ||
 	     (a->has_chunk_size &&
 	      nla_put_u32(req, VDREP_A_VOLUME_CHUNK_SIZE, a->chunk_size)))) {
 		nlmsg_free(req);
@@ -160,12 +161,16 @@ static struct nl_msg *build_create(struct vdrep_nl *nl, void *arg)
 	return req;
 }
 
-/* volume create NAME source PATH [chunk-size SIZE]: prints the new volume. */
+/*
+ * volume create NAME source PATH [chunk-size SIZE] [meta PATH]: prints the
+ * new volume. The kernel formats the metadata device and judges its path.
+ */
 static int do_volume_create(const struct command *cmd, int argc, char **argv)
 {
 	struct keyword kw[] = {
 		{ .name = "source", .value = "PATH", .required = true },
 		{ .name = "chunk-size", .value = "SIZE" },
+		{ .name = "meta", .value = "PATH" },
 	};
 	struct create_args a = { 0 };
 	int err;
@@ -177,6 +182,7 @@ static int do_volume_create(const struct command *cmd, int argc, char **argv)
 	if (err)
 		return err;
 	a.source = kw[0].arg;
+	a.meta = kw[2].arg;
 	if (kw[1].arg) {
 		uint64_t size;
 
@@ -244,8 +250,8 @@ static int do_volume_show(const struct command *cmd, int argc, char **argv)
 }
 
 const struct command volume_commands[] = {
-	{ "volume", "create", "NAME source PATH [chunk-size SIZE]",
-	  "create volume NAME on block device PATH; SIZE 4K to 1M (default 64K)",
+	{ "volume", "create", "NAME source PATH [chunk-size SIZE] [meta PATH]",
+	  "create volume NAME on block device PATH; SIZE 4K to 1M (default 64K); meta: keep its state on that device, formatting it",
 	  do_volume_create },
 	{ "volume", "destroy", "NAME",
 	  "destroy volume NAME (refused while it is open or has associations)",
