@@ -64,7 +64,7 @@ static void __exit vdrep_exit(void)
 		 * Unloading stops volumes, it does not destroy them: the last
 		 * commit keeps the associations' records and maps.
 		 */
-		vdrep_meta_close(vol);
+		vdrep_meta_stop(vol);
 		/* Unopened views: an open one would have kept the module in. */
 		for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
 			struct vdrep_assoc *a = vol->slots[i];

@@ -237,7 +237,7 @@ void vdrep_meta_commit(struct vdrep_volume *vol)
 	int err;
 
 	lockdep_assert_held(&vdrep_volumes_lock);
-	if (!meta || meta->state != VDREP_META_STATE_WRITABLE)
+	if (!meta || meta->closing || meta->state != VDREP_META_STATE_WRITABLE)
 		return;
 	err = vdrep_meta_write(meta, false);
 	if (!err)
@@ -258,17 +258,21 @@ static void vdrep_meta_commit_work(struct work_struct *work)
 		queue_delayed_work(vdrep_wq, &meta->commit_work, HZ / 10);
 		return;
 	}
-	if (!meta->closing)
-		vdrep_meta_commit(meta->vol);
+	vdrep_meta_commit(meta->vol);
 	mutex_unlock(&vdrep_volumes_lock);
 }
 
-/* Something to commit changed (any context but hard irq); coalesced. */
+/*
+ * Something to commit changed (any context but hard irq); coalesced. The
+ * metadata lives until volume destroy, when no association is left to
+ * announce anything.
+ */
 void vdrep_meta_changed(struct vdrep_volume *vol)
 {
-	if (vol->meta)
-		queue_delayed_work(vdrep_wq, &vol->meta->commit_work,
-				   VDREP_META_COMMIT_DELAY);
+	struct vdrep_meta *meta = vol->meta;
+
+	if (meta && !READ_ONCE(meta->closing))
+		queue_delayed_work(vdrep_wq, &meta->commit_work, VDREP_META_COMMIT_DELAY);
 }
 
 static void vdrep_meta_free(struct vdrep_meta *meta)
@@ -413,21 +417,34 @@ err_free:
 }
 
 /*
- * The last commit, marked clean, then the device is released; volume
- * destroy (after I/O drained) and module unload call it with
- * vdrep_volumes_lock held.
+ * The last commit, marked clean; nothing is written after it. Module
+ * unload calls it before tearing the associations down, so their records
+ * stay; volume destroy through vdrep_meta_close(). Caller holds
+ * vdrep_volumes_lock.
  */
+void vdrep_meta_stop(struct vdrep_volume *vol)
+{
+	struct vdrep_meta *meta = vol->meta;
+
+	if (!meta || meta->closing)
+		return;
+	WRITE_ONCE(meta->closing, true);
+	cancel_delayed_work_sync(&meta->commit_work);
+	if (meta->state == VDREP_META_STATE_WRITABLE && vdrep_meta_write(meta, true))
+		pr_err("%s: metadata device %s: the last commit failed\n",
+		       vol->disk->disk_name, meta->path);
+}
+
+/* Stop, then release the device; volume destroy, after I/O drained. */
 void vdrep_meta_close(struct vdrep_volume *vol)
 {
 	struct vdrep_meta *meta = vol->meta;
 
 	if (!meta)
 		return;
-	meta->closing = true;
+	vdrep_meta_stop(vol);
+	/* Queued by an announcement that raced with the stop. */
 	cancel_delayed_work_sync(&meta->commit_work);
-	if (meta->state == VDREP_META_STATE_WRITABLE && vdrep_meta_write(meta, true))
-		pr_err("%s: metadata device %s: the last commit failed\n",
-		       vol->disk->disk_name, meta->path);
 	vol->meta = NULL;
 	vdrep_meta_free(meta);
 }

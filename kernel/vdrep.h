@@ -339,6 +339,7 @@ extern const struct block_device_operations vdrep_view_fops;
 /* meta.c: the metadata device; see there for when it is written */
 int vdrep_meta_open(struct vdrep_volume *vol, const char *path,
 		    struct netlink_ext_ack *extack);
+void vdrep_meta_stop(struct vdrep_volume *vol);
 void vdrep_meta_close(struct vdrep_volume *vol);
 void vdrep_meta_commit(struct vdrep_volume *vol);
 void vdrep_meta_changed(struct vdrep_volume *vol);
