@@ -615,9 +615,6 @@ static void record_check(const struct meta_dev *d, int i, struct findings *f)
 		report(f, true, "record %d: copy_priority %u is not a copy priority", i, v);
 	if (!path_valid(r->target_path, sizeof(r->target_path)))
 		report(f, true, "record %d: target_path is empty or has no NUL", i);
-	if (le32toh(sb->flags) & VDREP_META_SB_CLEAN)
-		report(f, true, "record %d is in use, but the superblock is marked clean (a volume is destroyed without associations)",
-		       i);
 }
 
 /* The map checks of in-use record @i: nothing beyond nr_chunks, map 1 unused by mirrors. */
