@@ -416,10 +416,13 @@ static void copy_evaluate(struct meta_dev *d, int c)
 		m->status = COPY_UNKNOWN_VERSION;
 	else if (le32toh(m->sb.csum) != csum)
 		m->status = COPY_BAD_CSUM;
-	else if ((m->bad_field = sb_check(d, c, NULL)))
-		m->status = COPY_BAD_FIELD;
 	else
 		m->status = COPY_VALID;
+	if (m->status == COPY_VALID) {
+		m->bad_field = sb_check(d, c, NULL);
+		if (m->bad_field)
+			m->status = COPY_BAD_FIELD;
+	}
 }
 
 static bool copy_intact(const struct meta_copy *m)
