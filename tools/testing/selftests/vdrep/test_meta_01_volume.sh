@@ -127,10 +127,10 @@ check "$V/a synchronizes" assoc_wait_idle "$V/a"
 check "the record becomes synchronized (announced change committed)" \
 	meta_becomes "$META" 'rec("a")["copy_state"] + "/" + rec("a")["sync_state"]' \
 	"synchronized/synchronized"
-check "create snapshot $V/s on /dev/ram2" assoc_create "$V/s" /dev/ram2 --sync-type snapshot
-check "fracture $V/a" assoc_op "$V/a" fracture
+check "create snapshot $V/s on /dev/ram2" assoc_create "$V/s" /dev/ram2 --type snapshot
+check "fracture $V/a" assoc_op fracture "$V/a"
 check "write chunks 3, 7 and 100 of the volume" \
-	touch_chunks "/dev/vdrep/$V" "$CS" m01 3 7 100
+	touch_chunks "/dev/$(vol_disk "$V")" "$CS" m01 3 7 100
 check "a setting commits: rate of $V/a set to 1M" ctl assoc set "$V/a" --rate 1M
 check "record a: fractured, rate 1048576" \
 	meta_is "$META" 'rec("a")["copy_state"] + " " + str(rec("a")["rate_limit"])' "fractured 1048576"
@@ -139,7 +139,7 @@ check "map 0 of the snapshot holds the preserved chunks" meta_is "$META" 'chunks
 check "map 1 of the mirror is empty" meta_is "$META" 'rec("a")["maps"][1]["set"]' 0
 check "the generation went up" meta_is "$META" 'int(d["superblock"]["generation"] > '"$gen0"')' 1
 check "meta check: consistent with records" "$VDREPCTL" meta check "$META"
-check "resync $V/a" assoc_op "$V/a" resync
+check "resync $V/a" assoc_op resync "$V/a"
 check "$V/a synchronizes again" assoc_wait_idle "$V/a"
 check "map 0 of a becomes empty" meta_becomes "$META" 'rec("a")["maps"][0]["set"]' 0
 check "destroy $V/a and $V/s" assoc_destroy_all "$V"
@@ -193,7 +193,7 @@ check "a setting still succeeds when the commit fails" ctl assoc set "$V/b" --ra
 check_eq "the metadata is read-only" read-only "$(vol_json "$V" metadata)"
 check "the monitor saw the volume change" \
 	wait_for_line "$tmpdir/mon" "^change volume .*$V.*metadata[: ]read-only"
-fio_check "the volume still serves verified writes" m01 "/dev/vdrep/$V" --size=8M --bs=4k
+fio_check "the volume still serves verified writes" m01 "/dev/$(vol_disk "$V")" --size=8M --bs=4k
 check_eq "$V/b is synchronized" synchronized "$(assoc_get "$V/b" copy-state)"
 check "destroy $V/b and $V" sh -c "$VDREPCTL assoc destroy $V/b && $VDREPCTL volume destroy $V"
 untrack_volume "$V"
