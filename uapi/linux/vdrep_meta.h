@@ -30,7 +30,7 @@
 #define VDREP_META_PATH_LEN		128	/* with its NUL */
 
 /* vdrep_meta_sb.flags */
-#define VDREP_META_SB_CLEAN		(1U << 0)	/* the last commit: volume destroy, module unload */
+#define VDREP_META_SB_CLEAN		(1U << 0)	/* last commit: destroy, unload */
 
 /* vdrep_meta_assoc.flags */
 #define VDREP_META_ASSOC_IN_USE		(1U << 0)
