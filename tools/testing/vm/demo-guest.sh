@@ -5,7 +5,8 @@
 # its source; a synchronous mirror of it (initial sync, fracture with a read-only target
 # view, writes tracked, a resync that copies only those chunks); an asynchronous mirror;
 # a snapshot (overwritten volume, unchanged view, restore) and a clone that removes itself
-# when complete; everything shown as text and JSON, then destroyed.  Each step is echoed before it runs;
+# when complete; the volume's metadata device (/dev/ram5) as vdrepctl meta dump reads it;
+# everything shown as text and JSON, then destroyed.  Each step is echoed before it runs;
 # the first failing step ends the demo with a non-zero status.
 
 # Braces: bash reads the whole script before running it, so editing it mid-run is safe.
@@ -17,11 +18,11 @@ step() {
 }
 
 cd /tmp || exit 1
-step modprobe brd rd_nr=5 rd_size=65536
+step modprobe brd rd_nr=6 rd_size=65536
 # vdrep needs libcrc32c where crc32c is not built in (modprobe vdrep would load it).
 for dep in $(modinfo -F depends "$VDREP_KO" | tr , ' '); do step modprobe "$dep"; done
 step insmod "$VDREP_KO"
-step "$VDREPCTL" volume create demo source /dev/ram0
+step "$VDREPCTL" volume create demo source /dev/ram0 meta /dev/ram5
 step ls -l /dev/vdrep0 /sys/block/vdrep0/vdrep
 step fio --name=demo --filename=/dev/vdrep0 --rw=randwrite --bs=4k --size=32M \
 	--direct=1 --ioengine=libaio --iodepth=16 --verify=crc32c --do_verify=1 \
@@ -70,6 +71,8 @@ step fio --name=demo2 --filename=/dev/vdrep0 --rw=randwrite --bs=64k --size=16M 
 	--verify_fatal=1 --verify_state_save=0 --randrepeat=1 --group_reporting
 step "$VDREPCTL" assoc wait demo/m2 --state synchronized --timeout 120
 step "$VDREPCTL" assoc show demo
+# The metadata device, read offline: the volume and a record per mirror, as last committed.
+step "$VDREPCTL" meta dump /dev/ram5
 step same /dev/ram0 /dev/ram2
 step "$VDREPCTL" assoc destroy demo/m1
 step "$VDREPCTL" assoc destroy demo/m2
@@ -104,6 +107,7 @@ awk '{ line = $1 " " $2 " " $3
 	if (line != last) print line
 	last = line }' /tmp/monitor.log | grep -vE 'progress-status:(synchronizing|resyncing) percent-synced:([1-9]|[1-9][0-9]) ' | head -n 40
 step "$VDREPCTL" volume destroy demo
+step "$VDREPCTL" meta check /dev/ram5
 step rmmod vdrep
 echo
 echo "kernel messages about vdrep:"
