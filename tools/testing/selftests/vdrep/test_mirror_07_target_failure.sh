@@ -41,18 +41,7 @@ check_eq "m07/m is $ST_BROKEN" "$ST_BROKEN" "$(assoc_states m07/m)"
 check "target-write-errors is above 0" test "$(assoc_get m07/m target-write-errors)" -gt 0
 
 # Two more whole rounds of fio, so writes and reads ran while broken.
-more_rounds()
-{
-	local want=$(($(fio_loop_rounds bg) + 2)) i
-
-	for ((i = 0; i < 3000; i++)); do
-		[ "$(fio_loop_rounds bg)" -ge "$want" ] && return 0
-		kill -0 "${fio_loop_pids[bg]}" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-check "fio completes two more rounds while the mirror is broken" more_rounds
+check "fio completes two more rounds while the mirror is broken" fio_more 2
 check "fio saw no error in any round" fio_loop_stop bg
 check "the monitor printed the transition to broken" \
 	eventually grep -qE '^change assoc m07/m .*copy-state:broken( |$)' "$mon"
