@@ -38,8 +38,12 @@ else
 	if [ -e "$out/src/vdrep_kunit.ko" ]; then cp "$out/src/vdrep_kunit.ko" "$out/"; fi
 fi
 
+# The host tools are shared by every lane: one make at a time (lanes build side by side).
+exec 8>"$CACHE/build/.host-tools.lock"
+flock 8
 if [ -e "$VDREP_TOP/userspace/Makefile" ]; then
 	make -s -C "$VDREP_TOP/userspace" >&2
 fi
 make -s -C "$VDREP_TOP/tools/testing/selftests/vdrep" >&2
+flock -u 8
 echo "$out/vdrep.ko"

@@ -8,16 +8,16 @@
 # with ASan and UBSan), and ends with one line "N passed, N failed[, N skipped]" over all lanes.  Exits
 # non-zero when anything failed.
 # The debug lane (debug-kernel/: KASAN, lockdep, kmemleak, KUnit, fail_make_request) runs
-# beside the stock lanes: its kernel build and then its VM form a second stream started
-# right after setup, while the stock lanes run one after the other.  Both streams run at
-# the same priority: a stock VM uses about 1.35 of the 2 cores on average, so each stream
-# slows the other by about a third, where a niced stream would starve (a stock lane at
-# nice 10 beside two debug VMs ran 20 times slower and ran out of time).
+# beside the stock lanes: its kernel build and then its VM form a stream started right
+# after setup, and the stock lanes take the other VM slot, then both once it is done.
+# Everything runs at the same priority: a niced stream starves (a stock lane at nice 10
+# beside two debug VMs ran 20 times slower and ran out of time).
 # Environment: VDREP_LANES (stock lanes, default "6.1 6.12 7"), VDREP_DEBUG_LANE (1: run
 # the debug lane, the default; 0: not), VDREP_DEBUG_SHARDS (VMs the debug lane's tests are
 # dealt to, side by side; default 1), VDREP_DEBUG_TESTS (the tests of the debug lane, as
 # names or globs, or "all"; see debug_stream below), VDREP_LANE_TIMEOUT (the most a stock
-# lane's VM may take, default 2700 s; less when the total budget is short),
+# lane's VM may take, default 2700 s; less when the total budget is short), VDREP_VM_SLOTS
+# (VMs at once, default 2; see the stock lanes below),
 # VDREP_TOTAL_BUDGET (seconds the whole command may take, default 4800: CI stops a run at
 # 90 minutes), plus what run.sh reads.
 # Braces: bash reads the whole script before running it, so editing it mid-run is safe.
@@ -27,12 +27,6 @@ set -euo pipefail
 
 lanes=${VDREP_LANES:-$ALL_LANES}
 deadline=$((SECONDS + ${VDREP_TOTAL_BUDGET:-4800}))
-# Whatever the total leaves after 18 minutes for each lane still to come (a stock lane
-# takes 15-17 alone), at most VDREP_LANE_TIMEOUT.
-lane_budget() { # LANES-AFTER-THIS
-	local left=$((deadline - SECONDS - 1080 * $1)) max=${VDREP_LANE_TIMEOUT:-2700}
-	echo $((left < max ? left : max))
-}
 passed=0 failed=0 skipped=0
 logs=$CACHE/logs/run-all-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$logs"
@@ -169,40 +163,84 @@ grep -q '^ok \|^not ok ' "$logs/static.log" ||
 host_check dkms/check.sh dkms "dkms build" "add, build and install"
 host_check install/check.sh "make install" "under DESTDIR" "module, vdrepctl, udev rules, man page"
 
-nlanes=$(echo "$lanes" | wc -w)
-i=0
-for lane in $lanes; do
-	i=$((i + 1))
-	budget=$(lane_budget $((nlanes - i)))
+# ---- the stock lanes ----------------------------------------------------------------------
+# Each lane builds and runs in the background as soon as a VM slot is free:
+# VDREP_VM_SLOTS (default 2) streams at once, the debug stream counting as one while it
+# runs.  A stock VM uses about 1.3 of 2 cores on average, so once the debug stream is done
+# two stock lanes side by side keep both cores busy where one after the other left one
+# mostly idle.  Each lane's lines go to $logs/LANE.out and are printed in lane order.
+stock_lane() { # LANE FIRST(1 for the first lane)
+	local lane=$1 budget ctl
+	budget=$((deadline - SECONDS - 120))
+	[ "$budget" -le "${VDREP_LANE_TIMEOUT:-2700}" ] || budget=${VDREP_LANE_TIMEOUT:-2700}
 	if [ "$budget" -lt 120 ]; then
-		result "not ok" "$lane vm: not run, the total time budget is used up"
-		continue
+		echo "not ok $lane vm: not run, the total time budget is used up"
+		echo "0 1 0" >"$logs/$lane.counts"
+		return
 	fi
 	if ! "$VM_DIR/build-module.sh" "$lane" >"$logs/build-$lane.log" 2>&1; then
 		sed 's/^/# /' "$logs/build-$lane.log" | tail -n 40
-		result "not ok" "$lane build: vdrep.ko or vdrepctl did not build (log: $logs/build-$lane.log)"
-		continue
+		echo "not ok $lane build: vdrep.ko or vdrepctl did not build (log: $logs/build-$lane.log)"
+		echo "0 1 0" >"$logs/$lane.counts"
+		return
 	fi
-	result ok "$lane build: vdrep.ko$([ -e "$VDREP_TOP/userspace/Makefile" ] && echo " and vdrepctl")"
-	set +e
-	# The lane's own summary becomes a comment; only the total below is a summary line.
+	echo "ok $lane build: vdrep.ko$([ -e "$VDREP_TOP/userspace/Makefile" ] && echo " and vdrepctl")"
+	local p=1 f=0 s=0 p2 f2 s2
 	# The first lane runs vdrepctl built with ASan, LSan and UBSan (any report aborts it).
 	ctl=$VDREP_TOP/userspace/vdrepctl
-	if [ "$i" = 1 ]; then
+	if [ "$2" = 1 ]; then
 		if make -s -C "$VDREP_TOP/userspace" asan >"$logs/asan-build.log" 2>&1; then
 			ctl=$VDREP_TOP/userspace/asan/vdrepctl
 			say "lane $lane: vdrepctl with AddressSanitizer and UBSan ($ctl)"
 		else
-			result "not ok" "$lane build: vdrepctl's sanitizer build failed (log: $logs/asan-build.log)"
+			echo "not ok $lane build: vdrepctl's sanitizer build failed (log: $logs/asan-build.log)"
+			f=1
 		fi
 	fi
+	# The lane's own summary becomes a comment; only the total is a summary line.
 	VDREPCTL=$ctl "$VM_DIR/run.sh" --lane "$lane" --timeout "$budget" \
-		--log "$logs/$lane" "$@" | sed -E "\$ s/^([0-9]+ passed, [0-9]+ failed.*)/# lane $lane: \1/"
-	set -e
-	if read -r p f s <"$logs/$lane/counts" 2>/dev/null; then
+		--log "$logs/$lane" "${tests[@]}" | sed -E "\$ s/^([0-9]+ passed, [0-9]+ failed.*)/# lane $lane: \1/"
+	if read -r p2 f2 s2 <"$logs/$lane/counts" 2>/dev/null; then
+		p=$((p + p2)) f=$((f + f2)) s=$((s + s2))
+	else
+		echo "not ok $lane vm: the runner reported nothing (log: $logs/$lane)"
+		f=$((f + 1))
+	fi
+	echo "$p $f $s" >"$logs/$lane.counts"
+}
+
+# Streams running now: stock lanes not yet done, and the debug stream.
+busy_slots() {
+	local n=0 pid
+	for pid in "${lane_pids[@]}" $debug_pid; do
+		kill -0 "$pid" 2>/dev/null && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+tests=("$@")
+lane_pids=()
+first=1
+for lane in $lanes; do
+	while [ "$(busy_slots)" -ge "${VDREP_VM_SLOTS:-2}" ]; do
+		sleep 5
+	done
+	say "lane $lane: starting (log: $logs/$lane.out)"
+	stock_lane "$lane" "$first" >"$logs/$lane.out" 2>&1 &
+	lane_pids+=($!)
+	first=0
+done
+set +e
+for pid in "${lane_pids[@]}"; do
+	wait "$pid"
+done
+set -e
+for lane in $lanes; do
+	cat "$logs/$lane.out"
+	if read -r p f s <"$logs/$lane.counts" 2>/dev/null; then
 		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	else
-		result "not ok" "$lane vm: the runner reported nothing (log: $logs/$lane)"
+		result "not ok" "$lane: the lane reported nothing (log: $logs/$lane.out)"
 	fi
 done
 
