@@ -231,8 +231,11 @@ for lane in $lanes; do
 	first=0
 done
 set +e
-for pid in "${lane_pids[@]}"; do
-	wait "$pid"
+i=0
+for lane in $lanes; do
+	wait "${lane_pids[i]}"
+	say "lane $lane: done ($(cat "$logs/$lane.counts" 2>/dev/null || echo "no counts"): passed, failed, skipped)"
+	i=$((i + 1))
 done
 set -e
 for lane in $lanes; do
