@@ -282,7 +282,7 @@ int vdrep_nl_volume_create_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(vol);
 		/* Messages about the metadata device name it; the rest the source. */
 		if (attrs[VDREP_A_VOLUME_META_PATH] && info->extack->_msg &&
-		    strstr(info->extack->_msg, "metadata"))
+		    strstr(info->extack->_msg, "metadata device"))
 			NL_SET_BAD_ATTR(info->extack, attrs[VDREP_A_VOLUME_META_PATH]);
 		else
 			NL_SET_BAD_ATTR(info->extack, attrs[VDREP_A_VOLUME_SOURCE_PATH]);
