@@ -175,8 +175,10 @@ enum vdrep_operation {
  * enum vdrep_meta_state - Vendor enum, the volume's metadata store.
  * @VDREP_META_STATE_TRANSIENT: No metadata device; a restart means a full
  *   copy.
+ * @VDREP_META_STATE_WRITABLE: Commits go to the metadata device (meta-path).
  * @VDREP_META_STATE_READ_ONLY: A metadata write failed; maps are kept in
  *   memory only.
+ * @VDREP_META_STATE_FAILED: Not reported by this version.
  */
 enum vdrep_meta_state {
 	VDREP_META_STATE_TRANSIENT = 1,
