@@ -26,7 +26,7 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$BENCH_DIR/../vm/lib.sh"
 
-usage() { sed -n '4,23s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '4,22s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 lane=6.12 out='' timeout=3600 setup=1 guest_args=() smoke=0
 while [ $# -gt 0 ]; do
