@@ -32,7 +32,7 @@ VDREP_KO=${VDREP_KO:-$VDREP_TOP/vdrep.ko}
 PYTHON=${PYTHON:-/usr/bin/python3}
 export DM_DISABLE_UDEV=1
 
-usage() { sed -n '4,23s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '4,24s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 reps='' runtime='' size='' smoke=0 out='' scenarios=() only_jobs=()
 while [ $# -gt 0 ]; do
