@@ -212,7 +212,7 @@ md_raid1() {
 	done
 	echo "$kib" >"$d/component_size" &&
 	echo none >"$d/resync_start" &&
-	echo clean >"$d/array_state" || return 1
+	echo active >"$d/array_state" || return 1
 	[ -b "/dev/$name" ]
 }
 
