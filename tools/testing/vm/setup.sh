@@ -18,7 +18,7 @@ export DEBIAN_FRONTEND=noninteractive
 CODENAME=bookworm
 HOST_PKGS="qemu-system-x86 busybox-static libnl-3-dev libnl-genl-3-dev pkg-config
 	build-essential fio dmsetup e2fsprogs util-linux kmod cpio xz-utils zstd debootstrap
-	python3 python3-yaml python3-jsonschema sparse dkms file udev jq linux-source-6.12 shellcheck"
+	python3 python3-yaml python3-jsonschema sparse dkms file udev jq linux-source-6.12 shellcheck gnuplot-nox"
 mkdir -p "$CACHE/debs" "$CACHE/kernels" "$CACHE/stamps"
 exec 8>"$CACHE/.setup.lock"
 flock 8
