@@ -366,31 +366,15 @@ static const char *const vdrep_kind_names[] = {
 };
 
 /*
- * Create an association of @vol as @p says, in its first phase (prepared,
- * or the initial copy; a snapshot is taken at once). Caller holds
- * vdrep_volumes_lock, checked the name, and starts the copy with
- * vdrep_assoc_start() once it announced the association.
+ * A new association of @vol in slot @id as @p says, with its target open
+ * and checked, not yet published; phase and maps are the caller's to set.
  */
-struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol,
-				       const struct vdrep_assoc_params *p,
-				       struct netlink_ext_ack *extack)
+static struct vdrep_assoc *vdrep_assoc_alloc(struct vdrep_volume *vol, u32 id,
+					     const struct vdrep_assoc_params *p,
+					     struct netlink_ext_ack *extack)
 {
 	struct vdrep_assoc *a;
-	unsigned int id;
 	int err;
-
-	lockdep_assert_held(&vdrep_volumes_lock);
-	for (id = 0; id < VDREP_MAX_ASSOCS; id++)
-		if (!vol->slots[id])
-			break;
-	if (id == VDREP_MAX_ASSOCS) {
-		NL_SET_ERR_MSG(extack, "volume has 16 associations, the most it can have");
-		return ERR_PTR(-ENOSPC);
-	}
-	if (rcu_access_pointer(vol->redirect)) {
-		NL_SET_ERR_MSG(extack, "the volume is failed over or restoring: its source is not the current image");
-		return ERR_PTR(-EBUSY);
-	}
 
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
@@ -444,8 +428,60 @@ struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol,
 		goto err_free;
 	}
 	err = vdrep_assoc_check_target(a, extack);
-	if (err)
-		goto err_close;
+	if (err) {
+		vdrep_bdev_close(&a->target);
+		goto err_free;
+	}
+	return a;
+
+err_free:
+	vdrep_assoc_free(a);
+	return ERR_PTR(err);
+}
+
+/* Make @a visible to the I/O path; every bio still in flight saw it. */
+static void vdrep_assoc_publish(struct vdrep_assoc *a)
+{
+	struct vdrep_volume *vol = a->vol;
+
+	vol->slots[a->id] = a;
+	rcu_assign_pointer(vol->assocs[a->id], a);
+	WRITE_ONCE(vol->nr_assocs, vol->nr_assocs + 1);
+	if (vol->nr_assocs == 1)
+		vdrep_io_drain_plain(vol);
+	vdrep_volume_drain(vol);
+}
+
+/*
+ * Create an association of @vol as @p says, in its first phase (prepared,
+ * or the initial copy; a snapshot is taken at once). Caller holds
+ * vdrep_volumes_lock, checked the name, and starts the copy with
+ * vdrep_assoc_start() once it announced the association.
+ */
+struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol,
+				       const struct vdrep_assoc_params *p,
+				       struct netlink_ext_ack *extack)
+{
+	struct vdrep_assoc *a;
+	unsigned int id;
+	int err;
+
+	lockdep_assert_held(&vdrep_volumes_lock);
+	for (id = 0; id < VDREP_MAX_ASSOCS; id++)
+		if (!vol->slots[id])
+			break;
+	if (id == VDREP_MAX_ASSOCS) {
+		NL_SET_ERR_MSG(extack, "volume has 16 associations, the most it can have");
+		return ERR_PTR(-ENOSPC);
+	}
+	if (rcu_access_pointer(vol->redirect)) {
+		NL_SET_ERR_MSG(extack, "the volume is failed over or restoring: its source is not the current image");
+		return ERR_PTR(-EBUSY);
+	}
+
+	a = vdrep_assoc_alloc(vol, id, p, extack);
+	if (IS_ERR(a))
+		return a;
 
 	if (vdrep_is_snapshot(a)) {
 		/* Nothing preserved yet; the point in time is now (below). */
@@ -467,16 +503,8 @@ struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol,
 		a->requested = vdrep_op_requested_state(a->sync_type,
 							VDREP_OPERATION_ACTIVATE);
 
-	vol->slots[id] = a;
-	rcu_assign_pointer(vol->assocs[id], a);
-	WRITE_ONCE(vol->nr_assocs, vol->nr_assocs + 1);
-	if (vol->nr_assocs == 1)
-		vdrep_io_drain_plain(vol);
-	/*
-	 * Every bio still in flight saw this association: the point in time
-	 * of a snapshot or clone, and what an activation relies on.
-	 */
-	vdrep_volume_drain(vol);
+	/* The point in time of a snapshot or clone, and what an activation relies on. */
+	vdrep_assoc_publish(a);
 	if (!vdrep_is_mirror(a) && !p->prepare_only) {
 		a->sync_time = ktime_get_real_ns();
 		if (vdrep_is_snapshot(a) || vdrep_is_clone(a)) {
@@ -496,12 +524,159 @@ struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol,
 			vdrep_kind_names[a->sync_type], a->name, a->target_path,
 			a->target.bdev, p->prepare_only ? ", prepared" : "");
 	return a;
+}
 
-err_close:
-	vdrep_bdev_close(&a->target);
+/*
+ * How volume writes treat the target of @a, restored in @phase: as the
+ * operation that led there left it.
+ */
+static enum vdrep_io_mode vdrep_restored_io_mode(struct vdrep_assoc *a,
+						 enum vdrep_phase phase)
+{
+	if (vdrep_is_snapshot(a))
+		return VDREP_IO_NONE;	/* prepared, or broken */
+	if (vdrep_is_clone(a)) {
+		switch (phase) {
+		case VDREP_PH_SYNCING:
+		case VDREP_PH_RESYNCING:
+		case VDREP_PH_SUSPENDED:	/* the fill pauses, the point in time holds */
+			return VDREP_IO_COW;
+		case VDREP_PH_SPLIT:
+		case VDREP_PH_SKEWED:
+		case VDREP_PH_BROKEN:
+			return VDREP_IO_NONE;
+		default:			/* prepared, aborted */
+			return VDREP_IO_TRACK;
+		}
+	}
+	switch (phase) {
+	case VDREP_PH_SYNCING:
+	case VDREP_PH_RESYNCING:
+		return vdrep_assoc_async(a) ? VDREP_IO_TRACK : VDREP_IO_SYNC;
+	case VDREP_PH_SYNCHRONIZED:
+		return vdrep_assoc_async(a) ? VDREP_IO_ASYNC : VDREP_IO_SYNC;
+	default:
+		return VDREP_IO_TRACK;
+	}
+}
+
+/*
+ * Bring back association @r->id of @vol from the metadata device, in
+ * @phase (vdrep_phase_from_report() of its record, already checked to be
+ * one assemble handles). @r holds what was recorded, @maps loads the two
+ * maps into the association (0 or an errno); @clean says whether the last
+ * commit was the clean one of a stop: if not, writes since the commit
+ * before may be missing from the maps, so every chunk counts as differing,
+ * and what holds a point in time through copy-on-write state kept only in
+ * memory (a filling clone, a snapshot) comes back Broken.
+ * Nothing starts: vdrep_assoc_resume() does, once the volume is visible.
+ * Caller holds vdrep_volumes_lock.
+ */
+struct vdrep_assoc *vdrep_assoc_restore(struct vdrep_volume *vol, u32 id,
+					const struct vdrep_assoc_params *p,
+					enum vdrep_phase phase, u64 sync_time,
+					u64 target_sectors, bool clean,
+					int (*maps)(struct vdrep_assoc *a, void *arg), void *arg,
+					struct netlink_ext_ack *extack)
+{
+	struct vdrep_assoc *a;
+	int err;
+
+	lockdep_assert_held(&vdrep_volumes_lock);
+	a = vdrep_assoc_alloc(vol, id, p, extack);
+	if (IS_ERR(a))
+		return a;
+	if (bdev_nr_sectors(a->target.bdev) != target_sectors) {
+		pr_err("%s: association %s: target %s has %llu sectors, the metadata recorded %llu\n",
+		       vol->disk->disk_name, a->name, a->target_path,
+		       (u64)bdev_nr_sectors(a->target.bdev), target_sectors);
+		NL_SET_ERR_MSG(extack, "an association's target has another size than the metadata recorded: replaced? (kernel log names it)");
+		err = -EINVAL;
+		goto err_free;
+	}
+	err = maps(a, arg);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot read an association's maps from the metadata device");
+		goto err_free;
+	}
+
+	if (vdrep_is_snapshot(a)) {
+		/* This version keeps a snapshot's store map in memory only. */
+		vdrep_chunkmap_clear_all(&a->dirty);
+		vdrep_chunkmap_clear_all(&a->restore);
+		if (phase != VDREP_PH_PREPARED)
+			phase = VDREP_PH_BROKEN;
+	} else if (!clean) {
+		vdrep_chunkmap_set_all(&a->dirty);
+		if (vdrep_is_clone(a)) {
+			vdrep_chunkmap_set_all(&a->changed);
+			/* Chunks preserved since the last commit are not in its map. */
+			if (phase == VDREP_PH_SYNCING || phase == VDREP_PH_RESYNCING ||
+			    phase == VDREP_PH_SUSPENDED)
+				phase = VDREP_PH_BROKEN;
+		}
+	}
+	/* A mirror with chunks to copy goes on copying them. */
+	if (vdrep_is_mirror(a) && phase == VDREP_PH_SYNCHRONIZED &&
+	    vdrep_chunkmap_weight(&a->dirty))
+		phase = VDREP_PH_RESYNCING;
+	if (vdrep_is_clone(a) && (phase == VDREP_PH_SYNCING || phase == VDREP_PH_RESYNCING))
+		a->resume_phase = phase;
+
+	a->phase = phase;
+	a->prev_phase = phase;
+	a->sync_time = sync_time;
+	a->io_mode = vdrep_restored_io_mode(a, phase);
+	if (vdrep_phase_copying(phase))
+		a->requested = vdrep_op_requested_state(a->sync_type,
+							VDREP_OPERATION_RESYNC);
+	vdrep_assoc_publish(a);
+	pr_info("%s: %s %s brought back on %s (%pg), %llu chunks to copy%s\n",
+		vol->disk->disk_name, vdrep_kind_names[a->sync_type], a->name,
+		a->target_path, a->target.bdev, vdrep_chunkmap_weight(&a->dirty),
+		clean ? "" : " (unclean shutdown: all of them)");
+	return a;
+
 err_free:
+	vdrep_bdev_close(&a->target);
 	vdrep_assoc_free(a);
 	return ERR_PTR(err);
+}
+
+/*
+ * A restored association goes on, once its volume is visible: its view
+ * comes back and its copy restarts.
+ */
+void vdrep_assoc_resume(struct vdrep_assoc *a)
+{
+	enum vdrep_phase phase = vdrep_assoc_phase(a);
+	bool view;
+	int err;
+
+	/* The phases the operations leading there create a view in. */
+	switch (phase) {
+	case VDREP_PH_FRACTURED:
+	case VDREP_PH_SPLIT:
+	case VDREP_PH_SKEWED:
+		view = true;
+		break;
+	case VDREP_PH_SYNCING:
+	case VDREP_PH_RESYNCING:
+	case VDREP_PH_SUSPENDED:
+		view = !vdrep_is_mirror(a);
+		break;
+	default:
+		view = false;
+		break;
+	}
+	if (view) {
+		err = vdrep_view_create(a);
+		if (err)
+			pr_warn("%s: no view for %s: %d\n", a->vol->disk->disk_name,
+				a->name, err);
+	}
+	if (vdrep_phase_copying(phase))
+		vdrep_copy_start(a, VDREP_COPY_TO_TARGET);
 }
 
 /* Start the first copy of a new association (not prepared). */

@@ -121,3 +121,25 @@ void vdrep_chunkmap_to_le(const struct vdrep_chunkmap *map, u64 first, u8 *buf,
 		buf[i] = v;
 	}
 }
+
+u64 vdrep_chunkmap_from_le(struct vdrep_chunkmap *map, u64 first, const u8 *buf,
+			   size_t bytes)
+{
+	u64 newly = 0;
+	size_t i;
+	int b;
+
+	for (i = 0; i < bytes; i++) {
+		u64 chunk = first + (u64)i * 8;
+
+		if (chunk >= map->nr_chunks)
+			break;
+		if (!buf[i])
+			continue;
+		for (b = 0; b < 8 && chunk + b < map->nr_chunks; b++)
+			if ((buf[i] & (1U << b)) && !test_and_set_bit(chunk + b, map->bits))
+				newly++;
+	}
+	atomic64_add(newly, &map->nr_set);
+	return newly;
+}

@@ -52,6 +52,14 @@ static inline bool vdrep_chunkmap_test(const struct vdrep_chunkmap *map, u64 chu
 void vdrep_chunkmap_to_le(const struct vdrep_chunkmap *map, u64 first, u8 *buf,
 			  size_t bytes);
 
+/*
+ * The reverse: set in @map the chunks that @bytes bytes of an on-disk map
+ * at @buf mark, from chunk @first (a multiple of BITS_PER_LONG) on; bits
+ * past the map's end are ignored. Returns how many were newly set.
+ */
+u64 vdrep_chunkmap_from_le(struct vdrep_chunkmap *map, u64 first, const u8 *buf,
+			   size_t bytes);
+
 /* The first set chunk at or after @from, or nr_chunks if none. */
 u64 vdrep_chunkmap_next(const struct vdrep_chunkmap *map, u64 from);
 

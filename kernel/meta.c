@@ -17,16 +17,23 @@
  * at volume destroy (no association left) and at module unload (before
  * the associations are torn down, so their records and maps stay).
  *
+ * A volume created on a device that already holds vdrep metadata is
+ * assembled from it: the superblock is checked against the volume asked
+ * for (name, source, chunk size), each record brings its association back
+ * (vdrep_assoc_restore()), and only when all of them are back is anything
+ * written: a commit that is not clean, before the volume accepts a write.
+ * A refusal writes nothing.
+ *
  * Not in this version: map updates ordered with the data writes they cover
  * (so a crash between commits can lose track of chunks written since, and
- * the maps on disk are only as recent as the last commit), and bringing a
- * volume back from the device (assemble): a device that already holds vdrep
- * metadata is refused.
+ * the maps on disk are only as recent as the last commit). Assemble
+ * therefore trusts the maps only after a clean stop; otherwise every chunk
+ * counts as differing.
  *
  * Locking: commits are serialised by vdrep_volumes_lock, which also keeps
  * vol->assocs[] still while a commit reads it; commit_work only ever
  * trylocks it, since volume destroy cancels the work holding it.
- * meta->state changes only in a commit.
+ * meta->state changes only in a commit; meta->live only under the lock.
  */
 #include <linux/crc32c.h>
 #include <linux/gfp.h>
@@ -36,6 +43,7 @@
 #include <linux/timekeeping.h>
 
 #include "vdrep.h"
+#include "validate.h"
 #include "../uapi/linux/vdrep_meta.h"
 
 /* Changes announced within this delay share one commit. */
@@ -61,6 +69,9 @@ struct vdrep_meta {
 	struct vdrep_meta_sb *sb;	/* the copy being written (pages, for bios) */
 	u8 *block;			/* a map block on its way out */
 	u8 *block2;			/* ... and a second map OR-ed into it */
+	struct vdrep_meta_sb *found;	/* the superblock to assemble from, or NULL */
+	bool clean;			/* ... its last commit was a clean stop */
+	bool live;			/* the volume is visible: commits go on */
 	bool closing;			/* commit_work does nothing more */
 	struct delayed_work commit_work;
 };
@@ -157,6 +168,7 @@ static void vdrep_meta_fill_record(struct vdrep_meta_assoc *r, struct vdrep_asso
 
 	r->copy_state = cpu_to_le32(rep.copy_state);
 	r->sync_state = cpu_to_le32(rep.sync_state);
+	r->progress_status = cpu_to_le32(rep.progress_status);
 	r->flags = cpu_to_le32(flags);
 }
 
@@ -237,7 +249,8 @@ void vdrep_meta_commit(struct vdrep_volume *vol)
 	int err;
 
 	lockdep_assert_held(&vdrep_volumes_lock);
-	if (!meta || meta->closing || meta->state != VDREP_META_STATE_WRITABLE)
+	if (!meta || !meta->live || meta->closing ||
+	    meta->state != VDREP_META_STATE_WRITABLE)
 		return;
 	err = vdrep_meta_write(meta, false);
 	if (!err)
@@ -280,6 +293,7 @@ static void vdrep_meta_free(struct vdrep_meta *meta)
 	if (meta->dev.bdev)
 		vdrep_bdev_close(&meta->dev);
 	free_pages((unsigned long)meta->sb, get_order(VDREP_META_SB_BYTES));
+	kfree(meta->found);
 	free_pages((unsigned long)meta->block, 1);
 	kfree(meta->path);
 	kfree(meta);
@@ -305,35 +319,192 @@ static const char *vdrep_meta_open_error(int err)
 	}
 }
 
-/* Whether either superblock copy of the device has vdrep's magic. */
-static int vdrep_meta_probe(struct vdrep_meta *meta, bool *found)
+/* A superblock copy as read: whether it can be trusted at all. */
+static bool vdrep_meta_sb_valid(const struct vdrep_meta_sb *sb)
 {
+	return !memcmp(sb->magic, VDREP_META_MAGIC, sizeof(sb->magic)) &&
+	       le32_to_cpu(sb->csum) == crc32c(VDREP_META_CRC_SEED, (const u8 *)sb + 4,
+					       VDREP_META_SB_BYTES - 4);
+}
+
+/* Whether @field (@len bytes, NUL-padded on disk) holds a string. */
+static bool vdrep_meta_str_ok(const u8 *field, size_t len)
+{
+	return memchr(field, 0, len);
+}
+
+/*
+ * Read both superblock copies; on return meta->found holds the newer valid
+ * one, or is NULL if neither copy has vdrep's magic (a device to format).
+ */
+static int vdrep_meta_read_sb(struct vdrep_meta *meta, struct netlink_ext_ack *extack)
+{
+	bool magic = false, valid[2];
+	u64 gen[2];
 	u32 copy;
 	int err;
 
-	*found = false;
+	meta->found = kmalloc(VDREP_META_SB_BYTES, GFP_KERNEL);
+	if (!meta->found)
+		return -ENOMEM;
 	for (copy = 0; copy < 2; copy++) {
 		err = vdrep_meta_io(meta, REQ_OP_READ, copy * VDREP_META_SB_BYTES,
 				    meta->sb, VDREP_META_SB_BYTES);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot read the metadata device");
+			return err;
+		}
+		if (!memcmp(meta->sb->magic, VDREP_META_MAGIC, sizeof(meta->sb->magic))) {
+			magic = true;
+			/*
+			 * A version this driver does not know, in either copy:
+			 * the other may be older than what a newer vdrep wrote.
+			 */
+			if (le32_to_cpu(meta->sb->version) != VDREP_META_VERSION) {
+				pr_err("metadata device %s: superblock copy %u has format version %u, this driver knows %u\n",
+				       meta->path, copy, le32_to_cpu(meta->sb->version),
+				       VDREP_META_VERSION);
+				NL_SET_ERR_MSG(extack, "metadata device has a format version this driver does not know (kernel log says which)");
+				return -EOPNOTSUPP;
+			}
+		}
+		valid[copy] = vdrep_meta_sb_valid(meta->sb);
+		gen[copy] = le64_to_cpu(meta->sb->generation);
+		if (valid[copy] && (copy == 0 || !valid[0] || gen[1] > gen[0]))
+			memcpy(meta->found, meta->sb, VDREP_META_SB_BYTES);
+	}
+	if (!magic) {
+		kfree(meta->found);
+		meta->found = NULL;
+		return 0;
+	}
+	if (!valid[0] && !valid[1]) {
+		NL_SET_ERR_MSG(extack, "metadata device holds vdrep metadata, but neither superblock copy is valid (checksum): 'vdrepctl meta check' tells more");
+		return -EUCLEAN;
+	}
+	if (!valid[0] || !valid[1])
+		pr_warn("metadata device %s: superblock copy %u is damaged; using copy %u (generation %llu)\n",
+			meta->path, valid[0] ? 1 : 0, valid[0] ? 0 : 1,
+			le64_to_cpu(meta->found->generation));
+	return 0;
+}
+
+/* Whether record @r of the found superblock can be brought back. */
+static int vdrep_meta_check_record(struct vdrep_meta *meta, u32 slot,
+				   const struct vdrep_meta_assoc *r,
+				   struct netlink_ext_ack *extack)
+{
+	u32 type = le32_to_cpu(r->sync_type);
+	struct vdrep_report rep = {
+		.copy_state = le32_to_cpu(r->copy_state),
+		.sync_state = le32_to_cpu(r->sync_state),
+		.progress_status = le32_to_cpu(r->progress_status),
+	};
+	enum vdrep_phase phase;
+
+	if (le32_to_cpu(r->id) != slot || !vdrep_meta_str_ok(r->name, sizeof(r->name)) ||
+	    !r->name[0] || !vdrep_meta_str_ok(r->target_path, sizeof(r->target_path)) ||
+	    type < VDREP_SYNC_TYPE_MIRROR || type > VDREP_SYNC_TYPE_CLONE ||
+	    (type == VDREP_SYNC_TYPE_MIRROR &&
+	     vdrep_check_sync_mode(le32_to_cpu(r->sync_mode))) ||
+	    (type == VDREP_SYNC_TYPE_CLONE &&
+	     vdrep_check_copy_type(le32_to_cpu(r->copy_type)))) {
+		pr_err("metadata device %s: association record %u is malformed\n",
+		       meta->path, slot);
+		NL_SET_ERR_MSG(extack, "metadata device has a malformed association record: 'vdrepctl meta check' tells more");
+		return -EUCLEAN;
+	}
+	phase = vdrep_phase_from_report(type, &rep);
+	switch (phase) {
+	case VDREP_PH_COUNT:
+		pr_err("metadata device %s: association %s: states %u/%u/%u are not ones this driver reports\n",
+		       meta->path, r->name, rep.copy_state, rep.sync_state,
+		       rep.progress_status);
+		NL_SET_ERR_MSG(extack, "metadata device has an association in states this driver does not know");
+		return -EUCLEAN;
+	case VDREP_PH_FAILING_OVER:
+	case VDREP_PH_FAILEDOVER:
+	case VDREP_PH_FAILING_BACK:
+	case VDREP_PH_RESTORING:
+		pr_err("metadata device %s: association %s was failed over or restoring\n",
+		       meta->path, r->name);
+		NL_SET_ERR_MSG(extack, "an association was failed over or restoring: bringing that back is not supported yet (kernel log names it)");
+		return -EOPNOTSUPP;
+	default:
+		return 0;
+	}
+}
+
+/* The found superblock against the volume being created. */
+static int vdrep_meta_check_found(struct vdrep_meta *meta, u32 *chunk_size,
+				  struct netlink_ext_ack *extack)
+{
+	struct vdrep_meta_sb *sb = meta->found;
+	struct vdrep_volume *vol = meta->vol;
+	u32 i, version = le32_to_cpu(sb->version);
+	int err;
+
+	if (version != VDREP_META_VERSION) {
+		pr_err("metadata device %s: format version %u, this driver knows %u\n",
+		       meta->path, version, VDREP_META_VERSION);
+		NL_SET_ERR_MSG(extack, "metadata device has a format version this driver does not know (kernel log says which)");
+		return -EOPNOTSUPP;
+	}
+	if (le32_to_cpu(sb->sb_bytes) != VDREP_META_SB_BYTES ||
+	    le64_to_cpu(sb->bitmap_offset) != VDREP_META_BITMAP_OFFSET ||
+	    le32_to_cpu(sb->max_assocs) != VDREP_MAX_ASSOCS ||
+	    !vdrep_meta_str_ok(sb->name, sizeof(sb->name)) ||
+	    !vdrep_meta_str_ok(sb->source_path, sizeof(sb->source_path))) {
+		NL_SET_ERR_MSG(extack, "metadata device has a malformed superblock: 'vdrepctl meta check' tells more");
+		return -EUCLEAN;
+	}
+	if (strcmp(sb->name, vol->name)) {
+		pr_err("metadata device %s belongs to volume %s\n", meta->path, sb->name);
+		NL_SET_ERR_MSG(extack, "metadata device belongs to a volume of another name (kernel log names it)");
+		return -EINVAL;
+	}
+	if (strcmp(sb->source_path, vol->source_path) ||
+	    le64_to_cpu(sb->source_sectors) != bdev_nr_sectors(vol->source.bdev)) {
+		pr_err("metadata device %s: volume %s was on %s (%llu sectors)\n", meta->path,
+		       sb->name, sb->source_path, le64_to_cpu(sb->source_sectors));
+		NL_SET_ERR_MSG(extack, "metadata device belongs to a volume on another source (path or size differ; kernel log says which)");
+		return -EINVAL;
+	}
+	if (*chunk_size && *chunk_size != le32_to_cpu(sb->chunk_size)) {
+		NL_SET_ERR_MSG(extack, "chunk size differs from the one on the metadata device (leave it out to use that)");
+		return -EINVAL;
+	}
+	*chunk_size = le32_to_cpu(sb->chunk_size);
+	if (vdrep_check_chunk_size(*chunk_size)) {
+		NL_SET_ERR_MSG(extack, "metadata device has a malformed superblock: 'vdrepctl meta check' tells more");
+		return -EUCLEAN;
+	}
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		if (!(le32_to_cpu(sb->assocs[i].flags) & VDREP_META_ASSOC_IN_USE))
+			continue;
+		err = vdrep_meta_check_record(meta, i, &sb->assocs[i], extack);
 		if (err)
 			return err;
-		if (!memcmp(meta->sb->magic, VDREP_META_MAGIC, sizeof(meta->sb->magic)))
-			*found = true;
 	}
+	memcpy(meta->uuid, sb->uuid, sizeof(meta->uuid));
+	meta->format_time = le64_to_cpu(sb->format_time);
+	meta->generation = le64_to_cpu(sb->generation);
+	meta->clean = le32_to_cpu(sb->flags) & VDREP_META_SB_CLEAN;
 	return 0;
 }
 
 /*
- * Open @path as @vol's metadata device and format it; called by volume
- * create once the source is open and vol->nr_chunks known, before the
- * volume is visible, with vdrep_volumes_lock held.
+ * Open @path as @vol's metadata device and read it; called by volume
+ * create once the source is open, before anything else is set up, with
+ * vdrep_volumes_lock held. *@chunk_size (0: not given) becomes the one the
+ * metadata holds when there is some. Writes nothing:
+ * vdrep_meta_start() formats or assembles.
  */
-int vdrep_meta_open(struct vdrep_volume *vol, const char *path,
+int vdrep_meta_open(struct vdrep_volume *vol, const char *path, u32 *chunk_size,
 		    struct netlink_ext_ack *extack)
 {
 	struct vdrep_meta *meta;
 	struct block_device *bdev;
-	bool found;
 	int err;
 
 	if (strlen(path) >= VDREP_META_PATH_LEN) {
@@ -349,7 +520,6 @@ int vdrep_meta_open(struct vdrep_volume *vol, const char *path,
 		return -ENOMEM;
 	meta->vol = vol;
 	meta->state = VDREP_META_STATE_WRITABLE;
-	meta->map_bytes = VDREP_META_MAP_BYTES(vol->nr_chunks);
 	INIT_DELAYED_WORK(&meta->commit_work, vdrep_meta_commit_work);
 	meta->path = kstrdup(path, GFP_KERNEL);
 	meta->sb = (void *)__get_free_pages(GFP_KERNEL, get_order(VDREP_META_SB_BYTES));
@@ -378,20 +548,139 @@ int vdrep_meta_open(struct vdrep_volume *vol, const char *path,
 		err = -EINVAL;
 		goto err_free;
 	}
-	if (bdev_nr_bytes(bdev) < VDREP_META_MIN_BYTES(vol->nr_chunks)) {
+	if (bdev_nr_bytes(bdev) < VDREP_META_BITMAP_OFFSET) {
 		NL_SET_ERR_MSG(extack, "metadata device is too small for this volume: it needs 16 KiB and 32 maps of one bit per chunk, each rounded up to 4 KiB");
 		err = -ENOSPC;
 		goto err_free;
 	}
-	err = vdrep_meta_probe(meta, &found);
-	if (err) {
-		NL_SET_ERR_MSG(extack, "cannot read the metadata device");
+	err = vdrep_meta_read_sb(meta, extack);
+	if (!err && meta->found)
+		err = vdrep_meta_check_found(meta, chunk_size, extack);
+	if (err)
 		goto err_free;
+	if (!*chunk_size)
+		*chunk_size = VDREP_CHUNK_SIZE_DEFAULT;
+	vol->meta = meta;
+	return 0;
+
+err_free:
+	vdrep_meta_free(meta);
+	return err;
+}
+
+/* Load association @a's two maps from the device (vdrep_assoc_restore()). */
+static int vdrep_meta_read_maps(struct vdrep_assoc *a, void *arg)
+{
+	struct vdrep_meta *meta = arg;
+	struct vdrep_chunkmap *bits;
+	u64 pos, done;
+	u32 m;
+	int err;
+
+	for (m = 0; m < VDREP_META_MAPS; m++) {
+		if (m == VDREP_META_MAP_DIFFER)
+			bits = &a->dirty;
+		else if (vdrep_is_clone(a))
+			bits = &a->changed;
+		else if (vdrep_is_snapshot(a))
+			bits = &a->restore;
+		else
+			continue;
+		pos = vdrep_meta_map_pos(meta, a->id, m);
+		for (done = 0; done < meta->map_bytes; done += VDREP_META_BLOCK) {
+			err = vdrep_meta_io(meta, REQ_OP_READ, pos + done, meta->block,
+					    VDREP_META_BLOCK);
+			if (err)
+				return err;
+			vdrep_chunkmap_from_le(bits, done * 8, meta->block, VDREP_META_BLOCK);
+		}
 	}
-	if (found) {
-		NL_SET_ERR_MSG(extack, "metadata device holds vdrep metadata; bringing a volume back from it is not supported yet ('vdrepctl meta wipe' erases it)");
-		err = -EEXIST;
-		goto err_free;
+	return 0;
+}
+
+/* Bring back every association the found superblock records. */
+static int vdrep_meta_assemble(struct vdrep_meta *meta, struct netlink_ext_ack *extack)
+{
+	struct vdrep_volume *vol = meta->vol;
+	struct vdrep_meta_sb *sb = meta->found;
+	struct vdrep_assoc *a;
+	u32 i;
+
+	if (le64_to_cpu(sb->nr_chunks) != vol->nr_chunks ||
+	    le64_to_cpu(sb->bitmap_bytes) != meta->map_bytes) {
+		NL_SET_ERR_MSG(extack, "metadata device has a malformed superblock: 'vdrepctl meta check' tells more");
+		return -EUCLEAN;
+	}
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		struct vdrep_meta_assoc *r = &sb->assocs[i];
+		u32 flags = le32_to_cpu(r->flags);
+		struct vdrep_report rep = {
+			.copy_state = le32_to_cpu(r->copy_state),
+			.sync_state = le32_to_cpu(r->sync_state),
+			.progress_status = le32_to_cpu(r->progress_status),
+		};
+		struct vdrep_assoc_params p = {
+			.name = r->name,
+			.target_path = r->target_path,
+			.sync_type = le32_to_cpu(r->sync_type),
+			.sync_mode = le32_to_cpu(r->sync_mode),
+			.copy_type = le32_to_cpu(r->copy_type),
+			.copy_priority = le32_to_cpu(r->copy_priority),
+			.rate_limit = le64_to_cpu(r->rate_limit),
+			.backlog_limit = le64_to_cpu(r->backlog_limit),
+			.view_writable = flags & VDREP_META_ASSOC_VIEW_WRITABLE,
+		};
+		enum vdrep_phase phase;
+
+		if (!(flags & VDREP_META_ASSOC_IN_USE))
+			continue;
+		phase = vdrep_phase_from_report(p.sync_type, &rep);
+		/* It was going away: it goes. */
+		if (phase == VDREP_PH_DETACHING)
+			continue;
+		a = vdrep_assoc_restore(vol, i, &p, phase, le64_to_cpu(r->sync_time),
+					le64_to_cpu(r->target_sectors), meta->clean,
+					vdrep_meta_read_maps, meta, extack);
+		if (IS_ERR(a)) {
+			pr_err("%s: metadata device %s: association %s on %s cannot be brought back (%ld)\n",
+			       vol->disk->disk_name, meta->path, r->name, r->target_path,
+			       PTR_ERR(a));
+			return PTR_ERR(a);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Format the device, or assemble from it; called by volume create once
+ * vol->nr_chunks is known, before the volume is visible. After a refusal
+ * nothing was written; the caller destroys what was brought back.
+ */
+int vdrep_meta_start(struct vdrep_volume *vol, struct netlink_ext_ack *extack)
+{
+	struct vdrep_meta *meta = vol->meta;
+	struct block_device *bdev = meta->dev.bdev;
+	int err;
+
+	meta->map_bytes = VDREP_META_MAP_BYTES(vol->nr_chunks);
+	if (bdev_nr_bytes(bdev) < VDREP_META_MIN_BYTES(vol->nr_chunks)) {
+		NL_SET_ERR_MSG(extack, "metadata device is too small for this volume: it needs 16 KiB and 32 maps of one bit per chunk, each rounded up to 4 KiB");
+		return -ENOSPC;
+	}
+	if (meta->found) {
+		err = vdrep_meta_assemble(meta, extack);
+		if (err)
+			return err;
+		/* Not clean any more before the volume takes a write. */
+		err = vdrep_meta_write(meta, false);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot write the metadata device");
+			return err;
+		}
+		pr_info("%s: volume %s assembled from %s (generation %llu, %s)\n",
+			vol->disk->disk_name, vol->name, meta->path, meta->generation - 1,
+			meta->clean ? "clean" : "not clean: every chunk differs");
+		return 0;
 	}
 
 	/* Format: maps zeroed, then both superblock copies (generations 1 and 2). */
@@ -406,14 +695,32 @@ int vdrep_meta_open(struct vdrep_volume *vol, const char *path,
 		err = vdrep_meta_write(meta, false);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot write the metadata device");
-		goto err_free;
+		return err;
 	}
-	vol->meta = meta;
 	return 0;
+}
 
-err_free:
-	vdrep_meta_free(meta);
-	return err;
+/*
+ * The volume is visible and announced: associations brought back resume
+ * (views, copies), and commits go on from here. Caller holds
+ * vdrep_volumes_lock.
+ */
+void vdrep_meta_assembled(struct vdrep_volume *vol)
+{
+	struct vdrep_meta *meta = vol->meta;
+	struct vdrep_assoc *a;
+	u32 i;
+
+	if (!meta)
+		return;
+	meta->live = true;
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		a = rcu_dereference_protected(vol->assocs[i],
+					      lockdep_is_held(&vdrep_volumes_lock));
+		if (a)
+			vdrep_assoc_resume(a);
+	}
+	/* Nothing to commit: vdrep_meta_start() wrote this state already. */
 }
 
 /*
@@ -430,7 +737,9 @@ void vdrep_meta_stop(struct vdrep_volume *vol)
 		return;
 	WRITE_ONCE(meta->closing, true);
 	cancel_delayed_work_sync(&meta->commit_work);
-	if (meta->state == VDREP_META_STATE_WRITABLE && vdrep_meta_write(meta, true))
+	/* A volume that never became visible leaves the device as it found it. */
+	if (meta->live && meta->state == VDREP_META_STATE_WRITABLE &&
+	    vdrep_meta_write(meta, true))
 		pr_err("%s: metadata device %s: the last commit failed\n",
 		       vol->disk->disk_name, meta->path);
 }

@@ -238,11 +238,12 @@ int vdrep_nl_volume_create_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	char name[VDREP_NAME_MAX_LEN + 1];
 	struct nlattr **attrs = info->attrs;
-	u32 chunk_size = VDREP_CHUNK_SIZE_DEFAULT;
+	u32 chunk_size = 0;	/* the default, or the metadata device's */
 	struct sk_buff *reply;
 	struct vdrep_volume *vol;
+	struct vdrep_assoc *a;
 	const char *msg;
-	int err;
+	int err, i;
 
 	err = vdrep_nl_get_name(info, VDREP_A_VOLUME_NAME, VDREP_NAME_VOLUME,
 				name, "volume name is required");
@@ -292,6 +293,14 @@ int vdrep_nl_volume_create_doit(struct sk_buff *skb, struct genl_info *info)
 				VDREP_CMD_VOLUME_CREATE, NULL);
 	/* Sent under the lock: nothing about the volume can be announced first. */
 	vdrep_notify_send(vdrep_volume_notify_prepare(vol, VDREP_CMD_VOLUME_CREATE_NTF));
+	/* Associations brought back from the metadata device, then their copies. */
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		a = rcu_dereference_protected(vol->assocs[i],
+					      lockdep_is_held(&vdrep_volumes_lock));
+		if (a)
+			vdrep_assoc_notify(a, VDREP_CMD_ASSOC_CREATE_NTF);
+	}
+	vdrep_meta_assembled(vol);
 	mutex_unlock(&vdrep_volumes_lock);
 
 	if (err) {

@@ -76,6 +76,38 @@ void vdrep_phase_report(u32 sync_type, enum vdrep_phase phase,
 					      r->sync_state == PREV ? prev : phase);
 }
 
+enum vdrep_phase vdrep_phase_from_report(u32 sync_type, const struct vdrep_report *r)
+{
+	static const struct {
+		u32 progress_status;
+		enum vdrep_phase to;
+	} transients[] = {
+		{ PS(FRACTURING),	VDREP_PH_FRACTURED },
+		{ PS(SPLITTING),	VDREP_PH_SPLIT },
+		{ PS(SUSPENDING),	VDREP_PH_SUSPENDED },
+		{ PS(ABORTING),		VDREP_PH_ABORTED },
+		{ PS(FAILING_OVER),	VDREP_PH_FAILING_OVER },
+		{ PS(DETACHING),	VDREP_PH_DETACHING },
+	};
+	struct vdrep_report x;
+	unsigned int i;
+
+	for (i = 0; i < VDREP_PH_COUNT; i++) {
+		/* Transient phases report part of another phase's. */
+		if (vdrep_phases[i].report.copy_state == PREV ||
+		    vdrep_phases[i].report.sync_state == PREV)
+			continue;
+		vdrep_phase_report(sync_type, i, i, &x);
+		if (x.copy_state == r->copy_state && x.sync_state == r->sync_state &&
+		    x.progress_status == r->progress_status)
+			return i;
+	}
+	for (i = 0; i < ARRAY_SIZE(transients); i++)
+		if (transients[i].progress_status == r->progress_status)
+			return transients[i].to;
+	return VDREP_PH_COUNT;
+}
+
 bool vdrep_phase_copying(enum vdrep_phase phase)
 {
 	switch (phase) {

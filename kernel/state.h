@@ -56,6 +56,17 @@ struct vdrep_report {
 void vdrep_phase_report(u32 sync_type, enum vdrep_phase phase,
 			enum vdrep_phase prev, struct vdrep_report *r);
 
+/*
+ * The phase a report read back from the metadata device stands for, for
+ * assemble: the stable phase of kind @sync_type whose report it is, or for
+ * a report taken in a transient phase (told apart by its ProgressStatus)
+ * the phase it was going to: Fractured, Split, Suspended, Aborted; a
+ * failover in progress stays VDREP_PH_FAILING_OVER and a detach
+ * VDREP_PH_DETACHING, for the caller to refuse or drop. VDREP_PH_COUNT if
+ * no phase reports it.
+ */
+enum vdrep_phase vdrep_phase_from_report(u32 sync_type, const struct vdrep_report *r);
+
 /* The background copy runs in this phase. */
 bool vdrep_phase_copying(enum vdrep_phase phase);
 

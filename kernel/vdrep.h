@@ -337,8 +337,10 @@ extern const struct block_device_operations vdrep_volume_fops;
 extern const struct block_device_operations vdrep_view_fops;
 
 /* meta.c: the metadata device; see there for when it is written */
-int vdrep_meta_open(struct vdrep_volume *vol, const char *path,
+int vdrep_meta_open(struct vdrep_volume *vol, const char *path, u32 *chunk_size,
 		    struct netlink_ext_ack *extack);
+int vdrep_meta_start(struct vdrep_volume *vol, struct netlink_ext_ack *extack);
+void vdrep_meta_assembled(struct vdrep_volume *vol);
 void vdrep_meta_stop(struct vdrep_volume *vol);
 void vdrep_meta_close(struct vdrep_volume *vol);
 void vdrep_meta_commit(struct vdrep_volume *vol);
@@ -398,6 +400,13 @@ struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol,
 				       const struct vdrep_assoc_params *p,
 				       struct netlink_ext_ack *extack);
 void vdrep_assoc_start(struct vdrep_assoc *a);
+struct vdrep_assoc *vdrep_assoc_restore(struct vdrep_volume *vol, u32 id,
+					const struct vdrep_assoc_params *p,
+					enum vdrep_phase phase, u64 sync_time,
+					u64 target_sectors, bool clean,
+					int (*maps)(struct vdrep_assoc *a, void *arg), void *arg,
+					struct netlink_ext_ack *extack);
+void vdrep_assoc_resume(struct vdrep_assoc *a);
 void vdrep_assoc_remove_when_done(struct vdrep_assoc *a);
 void vdrep_assoc_destroy(struct vdrep_assoc *a);
 void vdrep_assoc_set_phase(struct vdrep_assoc *a, enum vdrep_phase phase);

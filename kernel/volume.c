@@ -111,9 +111,26 @@ static const char *vdrep_source_open_error(int err)
 	}
 }
 
+/* Destroy the associations a failed assemble brought back. */
+static void vdrep_volume_drop_assocs(struct vdrep_volume *vol)
+{
+	struct vdrep_assoc *a;
+	u32 i;
+
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		a = rcu_dereference_protected(vol->assocs[i],
+					      lockdep_is_held(&vdrep_volumes_lock));
+		if (a)
+			vdrep_assoc_destroy(a);
+	}
+}
+
 /*
  * Create a volume named @name on @source_path; the caller holds
- * vdrep_volumes_lock and has checked the name and chunk size.
+ * vdrep_volumes_lock and has checked the name and chunk size (0: the
+ * default, or the metadata device's). With @meta_path holding vdrep
+ * metadata, the volume and its associations are assembled from it; the
+ * caller announces them and then calls vdrep_meta_assembled().
  */
 struct vdrep_volume *vdrep_volume_create(const char *name, const char *source_path,
 					 u32 chunk_size, const char *meta_path,
@@ -129,7 +146,6 @@ struct vdrep_volume *vdrep_volume_create(const char *name, const char *source_pa
 	if (!vol)
 		return ERR_PTR(-ENOMEM);
 	strscpy(vol->name, name, sizeof(vol->name));
-	vol->chunk_size = chunk_size;
 	vol->source_path = kstrdup(source_path, GFP_KERNEL);
 	if (!vol->source_path) {
 		err = -ENOMEM;
@@ -163,15 +179,23 @@ struct vdrep_volume *vdrep_volume_create(const char *name, const char *source_pa
 		NL_SET_ERR_MSG(extack, "source is empty");
 		goto err_close_source;
 	}
+	if (meta_path) {
+		err = vdrep_meta_open(vol, meta_path, &chunk_size, extack);
+		if (err)
+			goto err_close_source;
+	} else if (!chunk_size) {
+		chunk_size = VDREP_CHUNK_SIZE_DEFAULT;
+	}
+	vol->chunk_size = chunk_size;
 	if (chunk_size < bdev_logical_block_size(src)) {
 		err = -EINVAL;
 		NL_SET_ERR_MSG(extack, "chunk size is smaller than the source's logical block size");
-		goto err_close_source;
+		goto err_meta_close;
 	}
 
 	err = vdrep_io_init(vol);
 	if (err)
-		goto err_close_source;
+		goto err_meta_close;
 
 	disk = vdrep_alloc_stacked_disk(src);
 	if (IS_ERR(disk)) {
@@ -191,13 +215,13 @@ struct vdrep_volume *vdrep_volume_create(const char *name, const char *source_pa
 	vol->nr_chunks = vdrep_nr_chunks(bdev_nr_sectors(src), vol->chunk_shift);
 
 	if (meta_path) {
-		err = vdrep_meta_open(vol, meta_path, extack);
+		err = vdrep_meta_start(vol, extack);
 		if (err)
-			goto err_put_disk;
+			goto err_drop_assocs;
 	}
 	err = device_add_disk(NULL, disk, vdrep_volume_groups);
 	if (err)
-		goto err_meta_close;
+		goto err_drop_assocs;
 
 	xa_store(&vdrep_volumes, id, vol, GFP_KERNEL);
 	pr_info("%s: volume %s created on %s (%pg), chunk size %u, metadata %s\n",
@@ -205,12 +229,13 @@ struct vdrep_volume *vdrep_volume_create(const char *name, const char *source_pa
 		meta_path ?: "transient");
 	return vol;
 
-err_meta_close:
-	vdrep_meta_close(vol);
-err_put_disk:
+err_drop_assocs:
+	vdrep_volume_drop_assocs(vol);
 	put_disk(disk);
 err_io_exit:
 	vdrep_io_exit(vol);
+err_meta_close:
+	vdrep_meta_close(vol);
 err_close_source:
 	vdrep_bdev_close(&vol->source);
 err_erase_id:

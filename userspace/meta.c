@@ -609,6 +609,9 @@ static void record_check(const struct meta_dev *d, int i, struct findings *f)
 	v = le32toh(r->sync_state);
 	if (!enum_name(&sync_state_names, v))
 		report(f, true, "record %d: sync_state %u is not a sync state", i, v);
+	v = le32toh(r->progress_status);
+	if (!enum_name(&progress_status_names, v))
+		report(f, true, "record %d: progress_status %u is not a progress status", i, v);
 	v = le32toh(r->requested_copy_state);
 	if (!enum_or_zero(&copy_state_names, v))
 		report(f, true, "record %d: requested_copy_state %u is neither 0 nor a copy state",
@@ -808,6 +811,7 @@ static int dump_record(struct meta_dev *d, int i, bool maps)
 	else
 		print_string(PRINT_ANY, "requested_copy_state", "none");
 	print_enum("sync_state", &sync_state_names, le32toh(r->sync_state));
+	print_enum("progress_status", &progress_status_names, le32toh(r->progress_status));
 	print_text("\n       ");
 	print_uint(PRINT_ANY, "rate_limit", le64toh(r->rate_limit));
 	print_uint(PRINT_ANY, "backlog_limit", le64toh(r->backlog_limit));

@@ -485,8 +485,48 @@ static void chunkmap_to_le(struct kunit *test)
 	}
 }
 
+/*
+ * vdrep_chunkmap_from_le() reads back what vdrep_chunkmap_to_le() wrote,
+ * bit for bit and with the count of set chunks, from the start and from a
+ * later word; set bits past the map's end (a damaged map) are ignored.
+ */
+static void chunkmap_from_le(struct kunit *test)
+{
+	const u64 n = *(const u64 *)test->param_value;
+	struct cm_maps *m = test->priv;
+	struct vdrep_chunkmap *a = cm_new(test, &m->a, n);
+	struct vdrep_chunkmap *b = cm_new(test, &m->b, n);
+	size_t bytes = DIV_ROUND_UP(n, 8) + 9, i;
+	u64 c, first, split, newly;
+	u8 *buf;
+
+	for (c = 0; c < n; c += 3)
+		vdrep_chunkmap_set_range(a, c, c);
+	vdrep_chunkmap_set_range(a, n - 1, n - 1);
+	buf = kunit_kzalloc(test, bytes, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	vdrep_chunkmap_to_le(a, 0, buf, bytes);
+	/* Past the end: every bit set. */
+	buf[n / 8] |= (u8)(0xff << (n % 8));
+	memset(buf + n / 8 + 1, 0xff, bytes - n / 8 - 1);
+
+	/* In two parts: up to a word boundary, then the rest. */
+	split = n / 2 / BITS_PER_LONG * BITS_PER_LONG;
+	newly = vdrep_chunkmap_from_le(b, 0, buf, split / 8);
+	first = split;
+	newly += vdrep_chunkmap_from_le(b, first, buf + first / 8, bytes - first / 8);
+	KUNIT_EXPECT_EQ(test, newly, vdrep_chunkmap_weight(a));
+	KUNIT_EXPECT_EQ(test, vdrep_chunkmap_weight(b), vdrep_chunkmap_weight(a));
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ_MSG(test, vdrep_chunkmap_test(b, i), vdrep_chunkmap_test(a, i),
+				    "chunk %zu", i);
+	/* Read again: nothing is newly set. */
+	KUNIT_EXPECT_EQ(test, vdrep_chunkmap_from_le(b, 0, buf, bytes), 0ULL);
+}
+
 static struct kunit_case vdrep_chunkmap_cases[] = {
 	KUNIT_CASE_PARAM(chunkmap_to_le, map_size_gen_params),
+	KUNIT_CASE_PARAM(chunkmap_from_le, map_size_gen_params),
 	KUNIT_CASE_PARAM(chunk_nr_chunks, chunk_size_gen_params),
 	KUNIT_CASE_PARAM(chunk_last_partial, chunk_size_gen_params),
 	KUNIT_CASE_PARAM(chunkmap_edges, map_size_gen_params),

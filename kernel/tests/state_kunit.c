@@ -581,6 +581,67 @@ static void state_report(struct kunit *test)
 	}
 }
 
+/* ------------------------------------------------ vdrep_phase_from_report() */
+
+/*
+ * What assemble makes of a record (metadata-format.rst, "Assemble"): every
+ * phase with its own report comes back as itself, so the documented reports
+ * of one kind tell its phases apart; a transient one, from each phase it is
+ * documented to start from, as the phase it was going to.
+ */
+static enum vdrep_phase doc_transient_end(enum vdrep_phase phase)
+{
+	switch (phase) {
+	case VDREP_PH_FRACTURING:
+		return VDREP_PH_FRACTURED;
+	case VDREP_PH_QUIESCING:
+	case VDREP_PH_QUIESCED:
+		return VDREP_PH_SPLIT;
+	case VDREP_PH_SUSPENDING:
+		return VDREP_PH_SUSPENDED;
+	case VDREP_PH_ABORTING:
+		return VDREP_PH_ABORTED;
+	default:	/* failing over, detaching: the caller refuses or drops */
+		return phase;
+	}
+}
+
+static void state_from_report(struct kunit *test)
+{
+	const struct doc_kind *k = test->param_value;
+	struct vdrep_report r = {};
+	size_t i, j;
+
+	for (i = 0; i < k->nr_reports; i++) {
+		const struct doc_report *row = &k->reports[i];
+
+		if (!row->transient) {
+			vdrep_phase_report(k->sync_type, row->phase, row->phase, &r);
+			KUNIT_EXPECT_EQ_MSG(test, vdrep_phase_from_report(k->sync_type, &r),
+					    row->phase, "%s %s", k->name,
+					    phase_label[row->phase]);
+			continue;
+		}
+		for (j = 0; j < k->nr_reports; j++) {
+			const struct doc_report *from = &k->reports[j];
+
+			if (from->transient || doc_op_entry(k, from->phase, row->op) != 'y')
+				continue;
+			vdrep_phase_report(k->sync_type, row->phase, from->phase, &r);
+			KUNIT_EXPECT_EQ_MSG(test, vdrep_phase_from_report(k->sync_type, &r),
+					    doc_transient_end(row->phase), "%s %s (from %s)",
+					    k->name, phase_label[row->phase],
+					    phase_label[from->phase]);
+		}
+	}
+	/* Values no phase reports. */
+	r = (struct vdrep_report){ 0, 0, 0 };
+	KUNIT_EXPECT_EQ(test, vdrep_phase_from_report(k->sync_type, &r), VDREP_PH_COUNT);
+	r = (struct vdrep_report){ VDREP_COPY_STATE_SYNCHRONIZED, VDREP_SYNC_STATE_BROKEN,
+				   VDREP_PROGRESS_STATUS_COMPLETED };
+	KUNIT_EXPECT_EQ(test, vdrep_phase_from_report(k->sync_type, &r), VDREP_PH_COUNT);
+}
+
 /* ---------------------------------------------------- vdrep_phase_copying() */
 
 /*
@@ -667,6 +728,7 @@ static struct kunit_case vdrep_state_cases[] = {
 	KUNIT_CASE(state_op_unknown),
 	KUNIT_CASE_PARAM(state_requested, doc_kind_gen_params),
 	KUNIT_CASE_PARAM(state_report, doc_kind_gen_params),
+	KUNIT_CASE_PARAM(state_from_report, doc_kind_gen_params),
 	KUNIT_CASE(state_phase_copying),
 	KUNIT_CASE(state_names),
 	{}

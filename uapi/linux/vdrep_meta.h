@@ -58,7 +58,7 @@ struct vdrep_meta_assoc {
 	__le32	sync_state;		/* enum vdrep_sync_state (seed) */
 	__le32	requested_copy_state;	/* enum vdrep_copy_state; NotApplicable: none */
 	__le32	copy_priority;		/* enum vdrep_copy_priority */
-	__le32	reserved0;
+	__le32	progress_status;	/* enum vdrep_progress_status (seed) */
 	__le64	rate_limit;		/* bytes/s, 0: none */
 	__le64	backlog_limit;		/* asynchronous mirror, bytes */
 	__le64	sync_time;		/* ns since the epoch, 0: never */

@@ -19,14 +19,13 @@
 test_init
 require_tools sha256sum
 dm_require linear error
-ktap_plan 55
+ktap_plan 59
 
 check "vdrep module loaded" load_module || ktap_abort "cannot load $VDREP_KO"
 brd_setup 6 16 || ktap_abort "cannot set up brd ramdisks"
 
 ENOENT="No such file or directory"
 EBUSY="Device or resource busy"
-EEXIST="File exists"
 EINVAL="Invalid argument"
 ENOSPC="No space left on device"
 ENAMETOOLONG="File name too long"
@@ -150,12 +149,22 @@ check "$META is released" open_excl "$META"
 
 # -------------------------------------------------- a device with metadata
 
+# A device with metadata is assembled from (test_meta_03_assemble has the rest).
 before=$(sb_sha "$META")
-expect_fail "a device holding vdrep metadata: EEXIST" "$EEXIST" \
-	"metadata device holds vdrep metadata" volume create "$V" source /dev/ram0 meta "$META"
+meta_json "$META"
+gen1=$(mq 'd["superblock"]["generation"]')
+expect_fail "another volume's metadata device: EINVAL" "$EINVAL" \
+	"metadata device belongs to a volume of another name" \
+	volume create "${V}x" source /dev/ram0 meta "$META"
 check_eq "its superblocks are unchanged" "$before" "$(sb_sha "$META")"
+check "the same volume is assembled from it" vol_create "$V" /dev/ram0 meta "$META"
+check "it commits on: not clean, a later generation" meta_is "$META" \
+	'str(d["superblock"]["clean"]).lower() + " " + str(int(d["superblock"]["generation"] > '"$gen1"'))' \
+	"false 1"
+check "and destroyed" vol_destroy "$V"
 check "meta wipe erases it" ctl meta wipe "$META"
-check "then a volume can be created on it" vol_create "$V" /dev/ram0 meta "$META"
+check "then a volume is created on it afresh" vol_create "$V" /dev/ram0 meta "$META"
+check "formatted again (generation 2)" meta_is "$META" 'd["superblock"]["generation"]' 2
 check "and destroyed" vol_destroy "$V"
 ctl meta wipe "$META"
 
