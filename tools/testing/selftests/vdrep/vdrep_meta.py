@@ -1,11 +1,14 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Build vdrep metadata images, a second implementation of the format.
+"""Build, read and damage vdrep metadata, a second implementation of the format.
 
 test_meta_02_offline uses it to check "vdrepctl meta" against an
 implementation that shares no code with it: the layout is written here from
 Documentation/admin-guide/metadata-format.rst with struct format strings, and
 the CRC-32C is computed bit by bit (vdrepctl's is table-driven).
+test_meta_03_assemble reads what the kernel committed with it (dump) and
+damages a device's superblock copies before an assemble (damage,
+set-version).
 
     vdrep_meta.py crc TEXT             CRC-32C of TEXT, seeded 0xffffffff, not
                                        inverted at the end, as 0x%08x
@@ -18,6 +21,28 @@ the CRC-32C is computed bit by bit (vdrepctl's is table-driven).
                                        written, else print the differences and
                                        exit 1
     vdrep_meta.py variants             list the variants
+    vdrep_meta.py dump DEV             print DEV's metadata (a device or an
+                                       image) as JSON, read here: "copies"
+                                       (status valid, bad-checksum, no-magic
+                                       or unknown-version; generation,
+                                       version), "current" (the intact copy
+                                       of the higher generation, null if
+                                       none), and of the current copy
+                                       "superblock" and "records" with
+                                       their maps; enums by vdrepctl's names
+    vdrep_meta.py damage DEV COPY [OFFSET]
+                                       flip bit 6 of byte OFFSET of
+                                       superblock copy COPY (0 or 1) without
+                                       fixing its checksum; by default byte
+                                       2 of record 0's rate_limit, so a
+                                       reader that ignored the checksum
+                                       would bring back another rate
+    vdrep_meta.py set-version DEV COPY N
+                                       set copy COPY's version to N and
+                                       recompute its checksum
+
+A block device is read and written with O_DIRECT (the kernel writes the
+metadata with bios, past the page cache), and written through to it.
 
 The variants are a good image and the same with one thing wrong (see
 VARIANTS below). The good one: volume "data" on 131077 sectors of 64 KiB
@@ -27,7 +52,9 @@ in slot 5, with known bits in their maps.
 """
 import datetime
 import json
+import mmap
 import os
+import stat
 import struct
 import sys
 
@@ -46,10 +73,14 @@ IN_USE, VIEW_WRITABLE = 1, 2
 # commit_time flags max_assocs name source_path, 752 reserved.
 SB_HEAD = struct.Struct("<II8s16sQIIQQQQQQQII32s128s752x")
 # A record (256 bytes): name flags id sync_type sync_mode copy_type copy_state
-# sync_state requested_copy_state copy_priority reserved0 rate_limit
+# sync_state requested_copy_state copy_priority progress_status rate_limit
 # backlog_limit sync_time target_sectors store_slots target_path, 16 reserved.
 RECORD = struct.Struct("<32s10I5Q128s16x")
 assert SB_HEAD.size == 1024 and RECORD.size == 256
+RECORDS_OFFSET = 1024
+# Byte offsets in a copy: the version; a record's rate_limit.
+VERSION_OFFSET = 4
+RATE_LIMIT_OFFSET = 72
 
 # The seed's values, and vdrepctl's names for them (assoc show's spelling).
 SYNC_TYPES = {6: "mirror", 7: "snapshot", 8: "clone"}
@@ -66,6 +97,14 @@ SYNC_STATES = {2: "initialized", 3: "prepare-in-progress", 4: "prepared",
                12: "broken", 13: "fractured", 14: "frozen",
                15: "copy-in-progress"}
 PRIORITIES = {0: "not-managed", 1: "low", 2: "same", 3: "high"}
+PROGRESS_STATUSES = {0: "unknown", 2: "completed", 3: "dormant",
+                     4: "initializing", 5: "preparing", 6: "synchronizing",
+                     7: "resyncing", 8: "restoring", 9: "fracturing",
+                     10: "splitting", 11: "failing-over", 12: "failing-back",
+                     13: "aborting", 14: "mixed", 15: "not-applicable",
+                     16: "suspending", 17: "requires-fracture",
+                     18: "requires-resync", 19: "requires-activate",
+                     20: "pending", 21: "detaching"}
 
 
 def crc32c(data, crc=0xFFFFFFFF):
@@ -93,19 +132,19 @@ def good_model():
     recs = {
         0: dict(name=b"m1", flags=IN_USE, id=0, sync_type=6, sync_mode=2,
                 copy_type=3, copy_state=4, sync_state=6, requested=0,
-                priority=2, rate_limit=0, backlog_limit=0,
+                priority=2, progress=2, rate_limit=0, backlog_limit=0,
                 sync_time=1764075700000000000, target_sectors=131077,
                 store_slots=0, target_path=b"/dev/disk/by-id/mirror-1",
                 maps=[set(range(0, 16)) | {32, 40, 41}, set()]),
         3: dict(name=b"s1", flags=IN_USE | VIEW_WRITABLE, id=3, sync_type=7,
                 sync_mode=0, copy_type=4, copy_state=7, sync_state=11,
-                requested=15, priority=0, rate_limit=0, backlog_limit=0,
-                sync_time=0, target_sectors=40960, store_slots=319,
+                requested=15, priority=0, progress=2, rate_limit=0,
+                backlog_limit=0, sync_time=0, target_sectors=40960, store_slots=319,
                 target_path=b"/dev/ram2",
                 maps=[{1024}, {7}]),
         5: dict(name=b"c.1_x-Y", flags=IN_USE, id=5, sync_type=8, sync_mode=0,
                 copy_type=4, copy_state=3, sync_state=15, requested=7,
-                priority=3, rate_limit=104857600, backlog_limit=0,
+                priority=3, progress=6, rate_limit=104857600, backlog_limit=0,
                 sync_time=0, target_sectors=262144, store_slots=0,
                 target_path=b"/dev/mapper/clone target",
                 maps=[set(range(100, 200)), {0, 1, 2, 1022, 1023, 1024}]),
@@ -133,7 +172,8 @@ def encode_sb(m, generation, csum=None):
             continue
         recs += RECORD.pack(r["name"], r["flags"], r["id"], r["sync_type"],
                             r["sync_mode"], r["copy_type"], r["copy_state"],
-                            r["sync_state"], r["requested"], r["priority"], 0,
+                            r["sync_state"], r["requested"], r["priority"],
+                            r["progress"],
                             r["rate_limit"], r["backlog_limit"],
                             r["sync_time"], r["target_sectors"],
                             r["store_slots"], r["target_path"])
@@ -312,6 +352,7 @@ def expected_dump(variant, size=None):
             requested_copy_state=(COPY_STATES[r["requested"]]
                                   if r["requested"] else "none"),
             sync_state=SYNC_STATES[r["sync_state"]],
+            progress_status=PROGRESS_STATUSES[r["progress"]],
             rate_limit=r["rate_limit"], backlog_limit=r["backlog_limit"],
             sync_time=iso(r["sync_time"]), sync_time_ns=r["sync_time"],
             target_path=r["target_path"].decode(),
@@ -347,6 +388,170 @@ def differences(want, got, path=""):
     return []
 
 
+# ---------------------------------------------- reading and damaging a device
+
+def is_blockdev(path):
+    return stat.S_ISBLK(os.stat(path).st_mode)
+
+
+def dev_bytes(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.lseek(fd, 0, os.SEEK_END)
+    finally:
+        os.close(fd)
+
+
+def read_at(path, pos, length):
+    """@length bytes at @pos (multiples of 4096 on a block device)."""
+    if not is_blockdev(path):
+        with open(path, "rb") as f:
+            f.seek(pos)
+            return f.read(length)
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
+    try:
+        buf = mmap.mmap(-1, length)
+        n = os.preadv(fd, [buf], pos)
+        return bytes(buf[:n])
+    finally:
+        os.close(fd)
+
+
+def write_at(path, pos, data):
+    """Write @data at @pos (multiples of 4096 on a block device) and wait
+    until it is on the device."""
+    if not is_blockdev(path):
+        with open(path, "r+b") as f:
+            f.seek(pos)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_DIRECT)
+    try:
+        buf = mmap.mmap(-1, len(data))
+        buf[:] = data
+        if os.pwritev(fd, [buf], pos) != len(data):
+            raise OSError("short write to %s" % path)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def copy_status(sb):
+    """A copy's status and generation, checked as a reader must: magic,
+    version, then checksum."""
+    head = SB_HEAD.unpack_from(sb)
+    csum, version, magic, generation = head[0], head[1], head[2], head[4]
+    if magic != MAGIC:
+        status = "no-magic"
+    elif version != VERSION:
+        status = "unknown-version"
+    elif crc32c(sb[4:]) != csum:
+        status = "bad-checksum"
+    else:
+        status = "valid"
+    return dict(status=status, generation=generation, version=version)
+
+
+def cstr(b):
+    return b.split(b"\0", 1)[0].decode(errors="replace")
+
+
+def name_of(table, value):
+    return table.get(value, "unknown(%d)" % value)
+
+
+def decode(path):
+    """What @path holds, as "dump" prints it."""
+    size = dev_bytes(path)
+    both = read_at(path, 0, 2 * SB_BYTES)
+    copies, current = [], None
+    for c in range(2):
+        st = copy_status(both[c * SB_BYTES:(c + 1) * SB_BYTES])
+        st["copy"] = c
+        copies.append(st)
+        if st["status"] == "valid" and (current is None or
+                                        st["generation"] >
+                                        copies[current]["generation"]):
+            current = c
+    out = dict(size=size, copies=copies, current=current)
+    if current is None:
+        return out
+    sb = both[current * SB_BYTES:(current + 1) * SB_BYTES]
+    (_, version, _, uuid, generation, sb_bytes, chunk_size, source_sectors,
+     nr_chunks, bitmap_offset, bitmap_bytes, meta_sectors, format_time,
+     commit_time, flags, max_assocs, name, source_path) = SB_HEAD.unpack_from(sb)
+    out["superblock"] = dict(
+        version=version, uuid=uuid.hex(), generation=generation,
+        sb_bytes=sb_bytes, chunk_size=chunk_size,
+        source_sectors=source_sectors, nr_chunks=nr_chunks,
+        bitmap_offset=bitmap_offset, bitmap_bytes=bitmap_bytes,
+        meta_sectors=meta_sectors, format_time_ns=format_time,
+        commit_time_ns=commit_time, flags=flags,
+        clean=bool(flags & SB_CLEAN), max_assocs=max_assocs,
+        name=cstr(name), source_path=cstr(source_path))
+    records = []
+    for slot in range(MAX_ASSOCS):
+        (rname, rflags, rid, sync_type, sync_mode, copy_type, copy_state,
+         sync_state, requested, priority, progress, rate_limit,
+         backlog_limit, sync_time, target_sectors, store_slots,
+         target_path) = RECORD.unpack_from(sb, RECORDS_OFFSET +
+                                           slot * RECORD.size)
+        if not rflags & IN_USE:
+            continue
+        maps = []
+        for m in range(2):
+            pos = bitmap_offset + (slot * 2 + m) * bitmap_bytes
+            data = read_at(path, pos, bitmap_bytes)
+            bits = {i * 8 + j for i, byte in enumerate(data) if byte
+                    for j in range(8) if byte & (1 << j)}
+            maps.append(dict(map=m, set=len(bits), chunks=ranges(bits)))
+        records.append(dict(
+            slot=slot, name=cstr(rname), id=rid, flags=rflags,
+            view_writable=bool(rflags & VIEW_WRITABLE),
+            sync_type=name_of(SYNC_TYPES, sync_type),
+            sync_mode=name_of(SYNC_MODES, sync_mode),
+            copy_type=name_of(COPY_TYPES, copy_type),
+            copy_priority=name_of(PRIORITIES, priority),
+            copy_state=name_of(COPY_STATES, copy_state),
+            requested_copy_state=(name_of(COPY_STATES, requested)
+                                  if requested else "none"),
+            sync_state=name_of(SYNC_STATES, sync_state),
+            progress_status=name_of(PROGRESS_STATUSES, progress),
+            rate_limit=rate_limit, backlog_limit=backlog_limit,
+            sync_time_ns=sync_time, target_sectors=target_sectors,
+            store_slots=store_slots, target_path=cstr(target_path),
+            maps=maps))
+    out["records"] = records
+    return out
+
+
+def rewrite_copy(path, copy, change):
+    """Read superblock copy @copy of @path, let @change edit it (a
+    bytearray), write it back."""
+    if copy not in (0, 1):
+        raise ValueError("copy must be 0 or 1")
+    sb = bytearray(read_at(path, copy * SB_BYTES, SB_BYTES))
+    change(sb)
+    write_at(path, copy * SB_BYTES, bytes(sb))
+
+
+def damage(path, copy, offset):
+    def change(sb):
+        flip(sb, offset)
+    if not 4 <= offset < SB_BYTES:
+        raise ValueError("offset must be from 4 to %d" % (SB_BYTES - 1))
+    rewrite_copy(path, copy, change)
+
+
+def set_version(path, copy, version):
+    def change(sb):
+        struct.pack_into("<I", sb, VERSION_OFFSET, version)
+        struct.pack_into("<I", sb, 0, crc32c(sb[4:]))
+    rewrite_copy(path, copy, change)
+
+
 def main(argv):
     if len(argv) == 3 and argv[1] == "crc":
         print("0x%08x" % crc32c(argv[2].encode()))
@@ -363,6 +568,14 @@ def main(argv):
         return 1 if diff else 0
     elif len(argv) == 2 and argv[1] == "variants":
         print(" ".join(VARIANTS))
+    elif len(argv) == 3 and argv[1] == "dump":
+        print(json.dumps(decode(argv[2]), sort_keys=True))
+    elif len(argv) in (4, 5) and argv[1] == "damage":
+        offset = (int(argv[4], 0) if len(argv) == 5 else
+                  RECORDS_OFFSET + RATE_LIMIT_OFFSET + 2)
+        damage(argv[2], int(argv[3]), offset)
+    elif len(argv) == 5 and argv[1] == "set-version":
+        set_version(argv[2], int(argv[3]), int(argv[4], 0))
     else:
         sys.stderr.write(__doc__)
         return 2
