@@ -14,8 +14,9 @@
  * operations and settings: before the reply), after the state changes the
  * copy engine and completions announce (coalesced by commit_work, at most
  * one a second), and when the volume stops: the last commit, marked clean,
- * at volume destroy (no association left) and at module unload (before
- * the associations are torn down, so their records and maps stay).
+ * at volume destroy (no association left), and at volume stop and module
+ * unload (before the associations are torn down, so their records and maps
+ * stay).
  *
  * A volume created on a device that already holds vdrep metadata is
  * assembled from it: the superblock is checked against the volume asked
@@ -379,6 +380,8 @@ static int vdrep_meta_read_sb(struct vdrep_meta *meta, struct netlink_ext_ack *e
 		return 0;
 	}
 	if (!valid[0] && !valid[1]) {
+		pr_err("metadata device %s: neither superblock copy is valid (checksum)\n",
+		       meta->path);
 		NL_SET_ERR_MSG(extack, "metadata device holds vdrep metadata, but neither superblock copy is valid (checksum): 'vdrepctl meta check' tells more");
 		return -EUCLEAN;
 	}
@@ -724,9 +727,9 @@ void vdrep_meta_assembled(struct vdrep_volume *vol)
 }
 
 /*
- * The last commit, marked clean; nothing is written after it. Module
- * unload calls it before tearing the associations down, so their records
- * stay; volume destroy through vdrep_meta_close(). Caller holds
+ * The last commit, marked clean; nothing is written after it. Volume stop
+ * and module unload call it before tearing the associations down, so their
+ * records stay; volume destroy through vdrep_meta_close(). Caller holds
  * vdrep_volumes_lock.
  */
 void vdrep_meta_stop(struct vdrep_volume *vol)
@@ -738,8 +741,12 @@ void vdrep_meta_stop(struct vdrep_volume *vol)
 	WRITE_ONCE(meta->closing, true);
 	cancel_delayed_work_sync(&meta->commit_work);
 	/* A volume that never became visible leaves the device as it found it. */
-	if (meta->live && meta->state == VDREP_META_STATE_WRITABLE &&
-	    vdrep_meta_write(meta, true))
+	if (!meta->live)
+		return;
+	if (vol->nr_assocs)
+		pr_info("%s: volume %s stops: its associations stay on %s\n",
+			vol->disk->disk_name, vol->name, meta->path);
+	if (meta->state == VDREP_META_STATE_WRITABLE && vdrep_meta_write(meta, true))
 		pr_err("%s: metadata device %s: the last commit failed\n",
 		       vol->disk->disk_name, meta->path);
 }

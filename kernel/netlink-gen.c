@@ -66,8 +66,13 @@ const struct nla_policy vdrep_assoc_modify_nl_policy[VDREP_A_ASSOC_RATE_LIMIT + 
 	[VDREP_A_ASSOC_VIEW_WRITABLE] = { .type = NLA_FLAG, },
 };
 
+/* VDREP_CMD_VOLUME_STOP - do */
+const struct nla_policy vdrep_volume_stop_nl_policy[VDREP_A_VOLUME_NAME + 1] = {
+	[VDREP_A_VOLUME_NAME] = { .type = NLA_NUL_STRING, },
+};
+
 /* Ops table for vdrep */
-const struct genl_ops vdrep_nl_ops[7] = {
+const struct genl_ops vdrep_nl_ops[8] = {
 	{
 		.cmd		= VDREP_CMD_VOLUME_GET,
 		.doit		= vdrep_nl_volume_get_doit,
@@ -115,6 +120,13 @@ const struct genl_ops vdrep_nl_ops[7] = {
 		.doit		= vdrep_nl_assoc_modify_doit,
 		.policy		= vdrep_assoc_modify_nl_policy,
 		.maxattr	= VDREP_A_ASSOC_RATE_LIMIT,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= VDREP_CMD_VOLUME_STOP,
+		.doit		= vdrep_nl_volume_stop_doit,
+		.policy		= vdrep_volume_stop_nl_policy,
+		.maxattr	= VDREP_A_VOLUME_NAME,
 		.flags		= GENL_ADMIN_PERM,
 	},
 };

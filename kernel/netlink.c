@@ -32,6 +32,8 @@ struct vdrep_ntf {
 	struct nlattr *seq;	/* the event-seq attribute to fill in */
 };
 
+static struct vdrep_ntf vdrep_assoc_notify_prepare(struct vdrep_assoc *a, u8 cmd);
+
 /* ------------------------------------------------------------------ volume */
 
 static int vdrep_volume_fill(struct sk_buff *skb, struct vdrep_volume *vol,
@@ -335,6 +337,51 @@ int vdrep_nl_volume_destroy_doit(struct sk_buff *skb, struct genl_info *info)
 	vdrep_volume_destroy(vol);
 	mutex_unlock(&vdrep_volumes_lock);
 	vdrep_notify_send(ntf);
+	return 0;
+
+out_unlock:
+	mutex_unlock(&vdrep_volumes_lock);
+	return err;
+}
+
+/*
+ * Stop: the last commit, marked clean, keeps every association's record
+ * and maps; then they go, and the volume. Announced as destroys: the
+ * objects are gone until the volume is created on its metadata again.
+ */
+int vdrep_nl_volume_stop_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vdrep_ntf ntf[VDREP_MAX_ASSOCS] = {}, vntf;
+	struct vdrep_volume *vol;
+	struct vdrep_assoc *a;
+	int err, i;
+
+	mutex_lock(&vdrep_volumes_lock);
+	vol = vdrep_nl_volume_lookup(info);
+	if (IS_ERR(vol)) {
+		err = PTR_ERR(vol);
+		goto out_unlock;
+	}
+	err = vdrep_volume_stop_check(vol, info->extack);
+	if (err)
+		goto out_unlock;
+	vdrep_meta_stop(vol);
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		a = rcu_dereference_protected(vol->assocs[i],
+					      lockdep_is_held(&vdrep_volumes_lock));
+		if (!a)
+			continue;
+		/* Blocked by the check: nothing can have opened it since. */
+		WARN_ON(vdrep_view_remove(a, NULL));
+		ntf[i] = vdrep_assoc_notify_prepare(a, VDREP_CMD_ASSOC_DESTROY_NTF);
+		vdrep_assoc_destroy(a);
+	}
+	vntf = vdrep_volume_notify_prepare(vol, VDREP_CMD_VOLUME_DESTROY_NTF);
+	vdrep_volume_destroy(vol);
+	mutex_unlock(&vdrep_volumes_lock);
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++)
+		vdrep_notify_send(ntf[i]);
+	vdrep_notify_send(vntf);
 	return 0;
 
 out_unlock:

@@ -331,6 +331,7 @@ struct vdrep_volume *vdrep_volume_create(const char *name, const char *source_pa
 int vdrep_volume_destroy_check(struct vdrep_volume *vol,
 			       struct netlink_ext_ack *extack);
 void vdrep_volume_destroy(struct vdrep_volume *vol);
+int vdrep_volume_stop_check(struct vdrep_volume *vol, struct netlink_ext_ack *extack);
 u64 vdrep_volume_size(const struct vdrep_volume *vol);
 unsigned int vdrep_volume_openers(struct vdrep_volume *vol);
 extern const struct block_device_operations vdrep_volume_fops;
@@ -418,6 +419,7 @@ enum vdrep_phase vdrep_assoc_phase(struct vdrep_assoc *a);
 void vdrep_assoc_drain(struct vdrep_assoc *a, enum vdrep_io_mode mode);
 int vdrep_view_create(struct vdrep_assoc *a);
 int vdrep_view_remove(struct vdrep_assoc *a, struct netlink_ext_ack *extack);
+int vdrep_view_block(struct vdrep_assoc *a, bool block);
 void vdrep_view_set_writable(struct vdrep_assoc *a);
 void vdrep_view_name(struct vdrep_assoc *a, char name[DISK_NAME_LEN]);
 u64 vdrep_assoc_bytes_behind(struct vdrep_assoc *a);

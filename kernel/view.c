@@ -382,6 +382,29 @@ int vdrep_view_remove(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
 	return 0;
 }
 
+/*
+ * Refuse new opens of @a's view (@block), unless it is open now (-EBUSY);
+ * or open it up again. Volume stop blocks every view before removing any,
+ * so that it either removes them all or changes nothing. Caller holds
+ * vdrep_volumes_lock.
+ */
+int vdrep_view_block(struct vdrep_assoc *a, bool block)
+{
+	struct gendisk *disk = a->view;
+	int err = 0;
+
+	lockdep_assert_held(&vdrep_volumes_lock);
+	if (!disk)
+		return 0;
+	mutex_lock(&disk->open_mutex);
+	if (block && disk_openers(disk))
+		err = -EBUSY;
+	else
+		a->view_dying = block;
+	mutex_unlock(&disk->open_mutex);
+	return err;
+}
+
 /* Caller holds vdrep_volumes_lock. */
 void vdrep_view_set_writable(struct vdrep_assoc *a)
 {

@@ -271,6 +271,73 @@ int vdrep_volume_destroy_check(struct vdrep_volume *vol,
 	return err;
 }
 
+/* Whether some association's target holds the volume's data now. */
+static bool vdrep_volume_redirected(struct vdrep_volume *vol)
+{
+	struct vdrep_assoc *a;
+	u32 i;
+
+	if (rcu_access_pointer(vol->redirect))
+		return true;
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		a = rcu_dereference_protected(vol->assocs[i],
+					      lockdep_is_held(&vdrep_volumes_lock));
+		if (a && READ_ONCE(a->io_mode) == VDREP_IO_REVERSE)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Decide whether @vol may be stopped (volume-stop), and if so stop new
+ * opens of it and of its views: from here on the caller stops it. Caller
+ * holds vdrep_volumes_lock.
+ */
+int vdrep_volume_stop_check(struct vdrep_volume *vol, struct netlink_ext_ack *extack)
+{
+	struct vdrep_assoc *a;
+	int err = 0;
+	u32 i, j;
+
+	if (!vol->meta) {
+		NL_SET_ERR_MSG(extack, "volume has no metadata device: nothing would keep its associations (volume destroy removes it)");
+		return -EINVAL;
+	}
+	if (vdrep_volume_redirected(vol)) {
+		NL_SET_ERR_MSG(extack, "an association is failed over or restoring: fail back or let the restore finish first");
+		return -EBUSY;
+	}
+	mutex_lock(&vol->disk->open_mutex);
+	if (disk_openers(vol->disk)) {
+		err = -EBUSY;
+		NL_SET_ERR_MSG(extack, "volume is open");
+	} else {
+		vol->dying = true;
+	}
+	mutex_unlock(&vol->disk->open_mutex);
+	if (err)
+		return err;
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		a = rcu_dereference_protected(vol->assocs[i],
+					      lockdep_is_held(&vdrep_volumes_lock));
+		if (!a || !vdrep_view_block(a, true))
+			continue;
+		/* Open: let the views blocked so far, and the volume, be opened again. */
+		for (j = 0; j < i; j++) {
+			a = rcu_dereference_protected(vol->assocs[j],
+						      lockdep_is_held(&vdrep_volumes_lock));
+			if (a)
+				vdrep_view_block(a, false);
+		}
+		mutex_lock(&vol->disk->open_mutex);
+		vol->dying = false;
+		mutex_unlock(&vol->disk->open_mutex);
+		NL_SET_ERR_MSG(extack, "a target view of the volume is open");
+		return -EBUSY;
+	}
+	return 0;
+}
+
 /* Caller holds vdrep_volumes_lock and had vdrep_volume_destroy_check() pass. */
 void vdrep_volume_destroy(struct vdrep_volume *vol)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* vdrepctl volume create | destroy | show */
+/* vdrepctl volume create | destroy | stop | show */
 #include <stdio.h>
 #include <string.h>
 
@@ -196,27 +196,48 @@ static int do_volume_create(const struct command *cmd, int argc, char **argv)
 	return vdrep_request(build_create, &a, on_volume, "volume create");
 }
 
-/* ----------------------------------------------------------------- destroy */
+/* ------------------------------------------------------------ destroy, stop */
 
-static struct nl_msg *build_destroy(struct vdrep_nl *nl, void *arg)
+/* A request naming one volume: destroy or stop. */
+struct by_name {
+	int cmd;
+	const char *name;
+};
+
+static struct nl_msg *build_by_name(struct vdrep_nl *nl, void *arg)
 {
-	struct nl_msg *req = vdrep_nl_request(nl, VDREP_CMD_VOLUME_DESTROY, 0);
+	const struct by_name *b = arg;
+	struct nl_msg *req = vdrep_nl_request(nl, b->cmd, 0);
 
-	if (req && nla_put_string(req, VDREP_A_VOLUME_NAME, arg)) {
+	if (req && nla_put_string(req, VDREP_A_VOLUME_NAME, b->name)) {
 		nlmsg_free(req);
 		return NULL;
 	}
 	return req;
 }
 
-/* volume destroy NAME */
-static int do_volume_destroy(const struct command *cmd, int argc, char **argv)
+static int request_by_name(const struct command *cmd, int argc, char **argv, int nl_cmd,
+			   const char *what)
 {
+	struct by_name b = { nl_cmd, argc ? argv[0] : NULL };
+
 	if (argc < 1)
 		return usage_error(cmd, "missing NAME");
 	if (argc > 1)
 		return usage_error(cmd, "unexpected argument '%s'", argv[1]);
-	return vdrep_request(build_destroy, argv[0], NULL, "volume destroy");
+	return vdrep_request(build_by_name, &b, NULL, what);
+}
+
+/* volume destroy NAME */
+static int do_volume_destroy(const struct command *cmd, int argc, char **argv)
+{
+	return request_by_name(cmd, argc, argv, VDREP_CMD_VOLUME_DESTROY, "volume destroy");
+}
+
+/* volume stop NAME */
+static int do_volume_stop(const struct command *cmd, int argc, char **argv)
+{
+	return request_by_name(cmd, argc, argv, VDREP_CMD_VOLUME_STOP, "volume stop");
 }
 
 /* -------------------------------------------------------------------- show */
@@ -251,11 +272,14 @@ static int do_volume_show(const struct command *cmd, int argc, char **argv)
 
 const struct command volume_commands[] = {
 	{ "volume", "create", "NAME source PATH [chunk-size SIZE] [meta PATH]",
-	  "create volume NAME on block device PATH; SIZE 4K to 1M (default 64K); meta: keep its state on that device, formatting it",
+	  "create volume NAME on block device PATH; SIZE 4K to 1M (default 64K); meta: keep its state on that device, formatting it, or assemble the volume from it if it holds its metadata",
 	  do_volume_create },
 	{ "volume", "destroy", "NAME",
 	  "destroy volume NAME (refused while it is open or has associations)",
 	  do_volume_destroy },
+	{ "volume", "stop", "NAME",
+	  "stop volume NAME, keeping its associations on its metadata device for the next volume create (refused while it or a target view is open)",
+	  do_volume_stop },
 	{ "volume", "show", "[NAME]",
 	  "show volume NAME, or every volume",
 	  do_volume_show },

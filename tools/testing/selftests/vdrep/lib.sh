@@ -614,6 +614,20 @@ eventually()
 	"$@"
 }
 
+# settles CMD...: like eventually, for a value committed in the background
+# (an announced change reaches the metadata device up to a second later):
+# quiet while it retries, CMD's own output on the last try.
+settles()
+{
+	local i
+
+	for ((i = 0; i < 100; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	"$@"
+}
+
 # bounded TENTHS CMD...: run CMD (a command or function) in the background
 # and wait at most TENTHS tenths of a second for it; then print its output
 # and return its status, or return 124 and leave it running. For commands

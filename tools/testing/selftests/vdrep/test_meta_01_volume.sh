@@ -19,7 +19,7 @@
 test_init
 require_tools sha256sum
 dm_require linear error
-ktap_plan 59
+ktap_plan 80
 
 check "vdrep module loaded" load_module || ktap_abort "cannot load $VDREP_KO"
 brd_setup 6 16 || ktap_abort "cannot set up brd ramdisks"
@@ -69,17 +69,10 @@ meta_is()
 	return 1
 }
 
-# meta_becomes DEV EXPR VALUE: the same, within a bounded wait (an announced
-# change is committed up to a second later; not a timing check).
+# meta_becomes DEV EXPR VALUE: the same once committed (see settles).
 meta_becomes()
 {
-	local i
-
-	for ((i = 0; i < 100; i++)); do
-		meta_is "$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	meta_is "$@"
+	settles meta_is "$@"
 }
 
 # vol_json NAME KEY: a key of vdrepctl -j volume show NAME.
@@ -92,6 +85,16 @@ vol_json()
 sb_sha()
 {
 	dd if="$1" bs=16384 count=1 iflag=direct status=none | sha256sum | cut -d' ' -f1
+}
+
+# released DEV...: no one holds any of them.
+released()
+{
+	local dev
+
+	for dev in "$@"; do
+		open_excl "$dev" || return 1
+	done
 }
 
 # ---------------------------------------------------------- without a device
@@ -166,6 +169,46 @@ check "meta wipe erases it" ctl meta wipe "$META"
 check "then a volume is created on it afresh" vol_create "$V" /dev/ram0 meta "$META"
 check "formatted again (generation 2)" meta_is "$META" 'd["superblock"]["generation"]' 2
 check "and destroyed" vol_destroy "$V"
+ctl meta wipe "$META"
+
+# ---------------------------------------------------------------- volume stop
+
+check "create $V on /dev/ram0 with metadata $META" vol_create "$V" /dev/ram0 meta "$META"
+check "create mirror $V/a on /dev/ram1" assoc_create "$V/a" /dev/ram1
+check "$V/a synchronizes" assoc_wait_idle "$V/a"
+check "fracture $V/a" assoc_op fracture "$V/a"
+check "write chunks 5 and 9 of the volume" touch_chunks "/dev/$(vol_disk "$V")" "$CS" m01s 5 9
+check "create t01s on /dev/ram5, no metadata device" vol_create t01s /dev/ram5
+expect_fail "volume stop without a metadata device: EINVAL" "$EINVAL" \
+	"volume has no metadata device" volume stop t01s
+check "t01s is still there" ctl volume show t01s
+check "destroy t01s" vol_destroy t01s
+exec {vfd}<"/dev/$(vol_disk "$V")"
+expect_fail "volume stop of an open volume: EBUSY" "$EBUSY" "volume is open" volume stop "$V"
+exec {vfd}<&-
+view=$(assoc_view "$V/a")
+exec {vfd}<"$view"
+expect_fail "volume stop while a target view is open: EBUSY" "$EBUSY" \
+	"a target view of the volume is open" volume stop "$V"
+exec {vfd}<&-
+check "after the refusals the volume and the view still open" \
+	sh -c "exec 3<'/dev/$(vol_disk "$V")' 4<'$view'"
+check_eq "and $V/a is still fractured with 2 chunks tracked" "fractured 2" \
+	"$(assoc_get "$V/a" copy-state dirty-chunks | paste -sd' ')"
+monitor_start "$tmpdir/mon-stop"
+check "volume stop $V" ctl volume stop "$V"
+untrack_volume "$V"
+check "the monitor saw $V/a destroyed" wait_for_line "$tmpdir/mon-stop" "^destroy assoc $V/a( |\$)"
+check "then $V destroyed" wait_for_line "$tmpdir/mon-stop" "^destroy volume name:$V "
+check "the last commit is clean and keeps record a" meta_is "$META" \
+	'str(d["superblock"]["clean"]).lower() + " " + rec("a")["copy_state"] + " " + chunks("a", 0)' \
+	"true fractured 5,9"
+check "$META, /dev/ram0 and /dev/ram1 are released" released "$META" /dev/ram0 /dev/ram1
+check "create $V again: assembled" vol_create "$V" /dev/ram0 meta "$META"
+check_eq "$V/a is back, fractured with chunks 5 and 9 tracked" "fractured 2" \
+	"$(assoc_get "$V/a" copy-state dirty-chunks | paste -sd' ')"
+check "destroy $V/a and $V" sh -c "$VDREPCTL assoc destroy $V/a && $VDREPCTL volume destroy $V"
+untrack_volume "$V"
 ctl meta wipe "$META"
 
 # --------------------------------------------------------------- bad devices

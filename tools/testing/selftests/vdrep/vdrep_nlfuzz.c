@@ -108,12 +108,13 @@ struct cmd_desc {
 
 static const struct cmd_desc cmds[] = {
 	{ VDREP_CMD_VOLUME_GET, "volume-get", false, true, VDREP_A_VOLUME_NAME },
-	{ VDREP_CMD_VOLUME_CREATE, "volume-create", true, false, VDREP_A_VOLUME_CHUNK_SIZE },
+	{ VDREP_CMD_VOLUME_CREATE, "volume-create", true, false, VDREP_A_VOLUME_META_PATH },
 	{ VDREP_CMD_VOLUME_DESTROY, "volume-destroy", true, false, VDREP_A_VOLUME_NAME },
 	{ VDREP_CMD_ASSOC_GET, "assoc-get", false, true, VDREP_A_ASSOC_NAME },
 	{ VDREP_CMD_ASSOC_CREATE, "assoc-create", true, false, VDREP_A_ASSOC_RATE_LIMIT },
 	{ VDREP_CMD_ASSOC_DESTROY, "assoc-destroy", true, false, VDREP_A_ASSOC_NAME },
 	{ VDREP_CMD_ASSOC_MODIFY, "assoc-modify", true, false, VDREP_A_ASSOC_RATE_LIMIT },
+	{ VDREP_CMD_VOLUME_STOP, "volume-stop", true, false, VDREP_A_VOLUME_NAME },
 };
 
 static const struct cmd_desc *cmd_find(uint8_t cmd)
@@ -135,7 +136,15 @@ static const char *cmd_name(uint8_t cmd)
 
 static bool cmd_is_assoc(uint8_t cmd)
 {
-	return cmd >= VDREP_CMD_ASSOC_GET;
+	switch (cmd) {
+	case VDREP_CMD_VOLUME_GET:
+	case VDREP_CMD_VOLUME_CREATE:
+	case VDREP_CMD_VOLUME_DESTROY:
+	case VDREP_CMD_VOLUME_STOP:
+		return false;
+	default:
+		return true;
+	}
 }
 
 /* The attributes of each request policy (kernel/netlink-gen.c). */
@@ -154,7 +163,9 @@ static const struct attr_desc attrs[] = {
 	{ VDREP_CMD_VOLUME_CREATE, VDREP_A_VOLUME_NAME, A_STR, false, 0, 0 },
 	{ VDREP_CMD_VOLUME_CREATE, VDREP_A_VOLUME_SOURCE_PATH, A_PATH, false, 0, 0 },
 	{ VDREP_CMD_VOLUME_CREATE, VDREP_A_VOLUME_CHUNK_SIZE, A_U32, false, 0, 0 },
+	{ VDREP_CMD_VOLUME_CREATE, VDREP_A_VOLUME_META_PATH, A_PATH, false, 0, 0 },
 	{ VDREP_CMD_VOLUME_DESTROY, VDREP_A_VOLUME_NAME, A_STR, false, 0, 0 },
+	{ VDREP_CMD_VOLUME_STOP, VDREP_A_VOLUME_NAME, A_STR, false, 0, 0 },
 	{ VDREP_CMD_ASSOC_GET, VDREP_A_ASSOC_VOLUME, A_STR, false, 0, 0 },
 	{ VDREP_CMD_ASSOC_GET, VDREP_A_ASSOC_NAME, A_STR, false, 0, 0 },
 	{ VDREP_CMD_ASSOC_CREATE, VDREP_A_ASSOC_VOLUME, A_STR, false, 0, 0 },
@@ -391,8 +402,12 @@ static void valid_attrs(struct alist *l, uint8_t cmd, bool dump)
 		add_str(l, VDREP_A_VOLUME_SOURCE_PATH, pick_dev());
 		if (chance(50))
 			add_u32(l, VDREP_A_VOLUME_CHUNK_SIZE, 1U << (12 + below(9)));
+		/* Formats it, or assembles from what an earlier create left there. */
+		if (chance(20))
+			add_str(l, VDREP_A_VOLUME_META_PATH, pick_dev());
 		break;
 	case VDREP_CMD_VOLUME_DESTROY:
+	case VDREP_CMD_VOLUME_STOP:
 		add_str(l, VDREP_A_VOLUME_NAME, pick_name());
 		break;
 	case VDREP_CMD_ASSOC_GET:
@@ -859,6 +874,7 @@ static void gen_missing(struct msg *m, struct alist *l)
 		switch (cmd) {
 		case VDREP_CMD_VOLUME_GET:
 		case VDREP_CMD_VOLUME_DESTROY:
+		case VDREP_CMD_VOLUME_STOP:
 			del_type(l, VDREP_A_VOLUME_NAME);
 			break;
 		case VDREP_CMD_VOLUME_CREATE:
