@@ -705,8 +705,8 @@ int vdrep_meta_start(struct vdrep_volume *vol, struct netlink_ext_ack *extack)
 
 /*
  * The volume is visible and announced: associations brought back resume
- * (views, copies), and commits go on from here. Caller holds
- * vdrep_volumes_lock.
+ * (views, copies) and announce their states, and commits go on from here.
+ * Caller holds vdrep_volumes_lock.
  */
 void vdrep_meta_assembled(struct vdrep_volume *vol)
 {
@@ -720,10 +720,12 @@ void vdrep_meta_assembled(struct vdrep_volume *vol)
 	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
 		a = rcu_dereference_protected(vol->assocs[i],
 					      lockdep_is_held(&vdrep_volumes_lock));
-		if (a)
-			vdrep_assoc_resume(a);
+		if (!a)
+			continue;
+		vdrep_assoc_resume(a);
+		/* A "change" uevent with its states, for udev rules (a broken mirror). */
+		vdrep_assoc_announce(a);
 	}
-	/* Nothing to commit: vdrep_meta_start() wrote this state already. */
 }
 
 /*

@@ -17,9 +17,9 @@
 . "$(dirname "$0")/lib.sh"
 
 test_init
-require_tools sha256sum
+require_tools sha256sum jq
 dm_require linear error
-ktap_plan 80
+ktap_plan 81
 
 check "vdrep module loaded" load_module || ktap_abort "cannot load $VDREP_KO"
 brd_setup 6 16 || ktap_abort "cannot set up brd ramdisks"
@@ -204,9 +204,21 @@ check "the last commit is clean and keeps record a" meta_is "$META" \
 	'str(d["superblock"]["clean"]).lower() + " " + rec("a")["copy_state"] + " " + chunks("a", 0)' \
 	"true fractured 5,9"
 check "$META, /dev/ram0 and /dev/ram1 are released" released "$META" /dev/ram0 /dev/ram1
+ue=$tmpdir/uevents.json
+vdrep_nl uevents --ready "$tmpdir/ue.ready" --match SUBSYSTEM=block >"$ue" 2>&1 &
+track_pids+=("$!")
+eventually test -e "$tmpdir/ue.ready"
 check "create $V again: assembled" vol_create "$V" /dev/ram0 meta "$META"
 check_eq "$V/a is back, fractured with chunks 5 and 9 tracked" "fractured 2" \
 	"$(assoc_get "$V/a" copy-state dirty-chunks | paste -sd' ')"
+# ue_state ASSOC: the copy states of ASSOC's change uevents, one a line.
+ue_state()
+{
+	jq -R -r --arg v "$V" --arg a "$1" 'fromjson? | select(.ACTION == "change" and
+		.VDREP_VOLUME == $v and .VDREP_ASSOC == $a) | .VDREP_COPY_STATE' "$ue"
+}
+check "a change uevent announces $V/a fractured (for udev rules)" \
+	eventually eval 'ue_state a | grep -qx fractured'
 check "destroy $V/a and $V" sh -c "$VDREPCTL assoc destroy $V/a && $VDREPCTL volume destroy $V"
 untrack_volume "$V"
 ctl meta wipe "$META"
