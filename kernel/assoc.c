@@ -561,10 +561,11 @@ static enum vdrep_io_mode vdrep_restored_io_mode(struct vdrep_assoc *a,
 }
 
 /*
- * Bring back association @r->id of @vol from the metadata device, in
- * @phase (vdrep_phase_from_report() of its record, already checked to be
- * one assemble handles). @r holds what was recorded, @maps loads the two
- * maps into the association (0 or an errno); @clean says whether the last
+ * Bring back association @id of @vol from the metadata device, in @phase
+ * (vdrep_phase_from_report() of its record, already checked to be one
+ * assemble handles). @p, @sync_time and @target_sectors are what the record
+ * holds, @maps loads its two maps into the association (0 or an errno,
+ * with @arg); @clean says whether the last
  * commit was the clean one of a stop: if not, writes since the commit
  * before may be missing from the maps, so every chunk counts as differing,
  * and what holds a point in time through copy-on-write state kept only in

@@ -54,8 +54,8 @@ void vdrep_chunkmap_to_le(const struct vdrep_chunkmap *map, u64 first, u8 *buf,
 
 /*
  * The reverse: set in @map the chunks that @bytes bytes of an on-disk map
- * at @buf mark, from chunk @first (a multiple of BITS_PER_LONG) on; bits
- * past the map's end are ignored. Returns how many were newly set.
+ * at @buf mark, from chunk @first (a multiple of 8) on; bits past the
+ * map's end are ignored. Returns how many were newly set.
  */
 u64 vdrep_chunkmap_from_le(struct vdrep_chunkmap *map, u64 first, const u8 *buf,
 			   size_t bytes);

@@ -403,10 +403,25 @@ static int vdrep_meta_check_record(struct vdrep_meta *meta, u32 slot,
 		.sync_state = le32_to_cpu(r->sync_state),
 		.progress_status = le32_to_cpu(r->progress_status),
 	};
+	const struct vdrep_meta_assoc *o;
 	enum vdrep_phase phase;
+	bool bad_name = true;
+	int err;
+	u32 i;
 
-	if (le32_to_cpu(r->id) != slot || !vdrep_meta_str_ok(r->name, sizeof(r->name)) ||
-	    !r->name[0] || !vdrep_meta_str_ok(r->target_path, sizeof(r->target_path)) ||
+	/* A name as assoc-create takes it, unique among the records before it. */
+	if (vdrep_meta_str_ok(r->name, sizeof(r->name)) &&
+	    !vdrep_check_name(VDREP_NAME_ASSOC, r->name, strlen(r->name), &err)) {
+		bad_name = false;
+		for (i = 0; i < slot; i++) {
+			o = &meta->found->assocs[i];
+			if ((le32_to_cpu(o->flags) & VDREP_META_ASSOC_IN_USE) &&
+			    !strcmp(o->name, r->name))
+				bad_name = true;
+		}
+	}
+	if (bad_name || le32_to_cpu(r->id) != slot ||
+	    !vdrep_meta_str_ok(r->target_path, sizeof(r->target_path)) ||
 	    type < VDREP_SYNC_TYPE_MIRROR || type > VDREP_SYNC_TYPE_CLONE ||
 	    (type == VDREP_SYNC_TYPE_MIRROR &&
 	     vdrep_check_sync_mode(le32_to_cpu(r->sync_mode))) ||
@@ -444,15 +459,10 @@ static int vdrep_meta_check_found(struct vdrep_meta *meta, u32 *chunk_size,
 {
 	struct vdrep_meta_sb *sb = meta->found;
 	struct vdrep_volume *vol = meta->vol;
-	u32 i, version = le32_to_cpu(sb->version);
+	u32 i;
 	int err;
 
-	if (version != VDREP_META_VERSION) {
-		pr_err("metadata device %s: format version %u, this driver knows %u\n",
-		       meta->path, version, VDREP_META_VERSION);
-		NL_SET_ERR_MSG(extack, "metadata device has a format version this driver does not know (kernel log says which)");
-		return -EOPNOTSUPP;
-	}
+	/* The version was checked on reading: a copy of another one is refused. */
 	if (le32_to_cpu(sb->sb_bytes) != VDREP_META_SB_BYTES ||
 	    le64_to_cpu(sb->bitmap_offset) != VDREP_META_BITMAP_OFFSET ||
 	    le32_to_cpu(sb->max_assocs) != VDREP_MAX_ASSOCS ||

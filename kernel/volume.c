@@ -248,27 +248,37 @@ err_free_vol:
 }
 
 /*
+ * Refuse new opens of @vol (@block), unless it is open now (-EBUSY); or
+ * open it up again. Opens check vol->dying under the same mutex.
+ */
+static int vdrep_volume_block_opens(struct vdrep_volume *vol, bool block,
+				    struct netlink_ext_ack *extack)
+{
+	int err = 0;
+
+	mutex_lock(&vol->disk->open_mutex);
+	if (block && disk_openers(vol->disk)) {
+		err = -EBUSY;
+		NL_SET_ERR_MSG(extack, "volume is open");
+	} else {
+		vol->dying = block;
+	}
+	mutex_unlock(&vol->disk->open_mutex);
+	return err;
+}
+
+/*
  * Decide whether @vol may be destroyed, and if so stop new opens: from here
  * on the volume must be destroyed. Caller holds vdrep_volumes_lock.
  */
 int vdrep_volume_destroy_check(struct vdrep_volume *vol,
 			       struct netlink_ext_ack *extack)
 {
-	int err = 0;
-
 	if (vol->nr_assocs) {
 		NL_SET_ERR_MSG(extack, "volume has associations; destroy them first");
 		return -EBUSY;
 	}
-	mutex_lock(&vol->disk->open_mutex);
-	if (disk_openers(vol->disk)) {
-		err = -EBUSY;
-		NL_SET_ERR_MSG(extack, "volume is open");
-	} else {
-		vol->dying = true;
-	}
-	mutex_unlock(&vol->disk->open_mutex);
-	return err;
+	return vdrep_volume_block_opens(vol, true, extack);
 }
 
 /* Whether some association's target holds the volume's data now. */
@@ -296,7 +306,7 @@ static bool vdrep_volume_redirected(struct vdrep_volume *vol)
 int vdrep_volume_stop_check(struct vdrep_volume *vol, struct netlink_ext_ack *extack)
 {
 	struct vdrep_assoc *a;
-	int err = 0;
+	int err;
 	u32 i, j;
 
 	if (!vol->meta) {
@@ -307,14 +317,7 @@ int vdrep_volume_stop_check(struct vdrep_volume *vol, struct netlink_ext_ack *ex
 		NL_SET_ERR_MSG(extack, "an association is failed over or restoring: fail back or let the restore finish first");
 		return -EBUSY;
 	}
-	mutex_lock(&vol->disk->open_mutex);
-	if (disk_openers(vol->disk)) {
-		err = -EBUSY;
-		NL_SET_ERR_MSG(extack, "volume is open");
-	} else {
-		vol->dying = true;
-	}
-	mutex_unlock(&vol->disk->open_mutex);
+	err = vdrep_volume_block_opens(vol, true, extack);
 	if (err)
 		return err;
 	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
@@ -329,9 +332,7 @@ int vdrep_volume_stop_check(struct vdrep_volume *vol, struct netlink_ext_ack *ex
 			if (a)
 				vdrep_view_block(a, false);
 		}
-		mutex_lock(&vol->disk->open_mutex);
-		vol->dying = false;
-		mutex_unlock(&vol->disk->open_mutex);
+		vdrep_volume_block_opens(vol, false, NULL);
 		NL_SET_ERR_MSG(extack, "a target view of the volume is open");
 		return -EBUSY;
 	}

@@ -28,13 +28,14 @@
 #    with a bad checksum (EUCLEAN), a version 2 (EOPNOTSUPP), another name,
 #    another source path, another source size, another chunk size (EINVAL),
 #    the mirror's target missing (ENOENT, named in the kernel log) or of
-#    another size (EINVAL). A refusal writes nothing on the metadata device
-#    (md5) and leaves no device held. With its current copy's checksum bad
-#    it is assembled from the other copy (whose rate limit it brings back,
-#    not the damaged one's), and commits go on from there.
+#    another size (EINVAL), a record with a bad name or unknown states in a
+#    copy whose checksum is right (EUCLEAN). A refusal writes nothing on the
+#    metadata device (md5) and leaves no device held. With its current
+#    copy's checksum bad it is assembled from the other copy (whose rate
+#    limit it brings back, not the damaged one's), and commits go on.
 # The metadata is read with vdrep_meta.py dump, a reader that shares no code
-# with the kernel or vdrepctl, and damaged with vdrep_meta.py damage and
-# set-version.
+# with the kernel or vdrepctl, and damaged with vdrep_meta.py damage,
+# set-version and poke.
 
 # shellcheck source=lib.sh disable=SC2016 # eval '...' expands as check runs it
 . "$(dirname "$0")/lib.sh"
@@ -42,7 +43,7 @@
 test_init
 require_tools sha256sum md5sum
 dm_require linear error
-ktap_plan 63
+ktap_plan 65
 
 EINVAL="Invalid argument"
 ENOENT="No such file or directory"
@@ -381,6 +382,13 @@ assemble_refused "both superblock copies with a bad checksum: EUCLEAN" "$EUCLEAN
 restore_r && meta_py set-version "$RMETA" "$rcur" 2
 assemble_refused "the current copy of version 2 (checksum right): EOPNOTSUPP" "$EOPNOTSUPP" "" \
 	r03 "$RSRC"
+# Well-formed copies (checksum right) with one wrong record field.
+restore_r && meta_py poke "$RMETA" "$rcur" 1024 6261642f6e616d6500	# "bad/name"
+assemble_refused "a record named bad/name (checksum right): EUCLEAN" "$EUCLEAN" \
+	"malformed association record" r03 "$RSRC"
+restore_r && meta_py poke "$RMETA" "$rcur" $((1024 + 68)) 63000000
+assemble_refused "a record's progress_status 99: EUCLEAN" "$EUCLEAN" \
+	"states this driver does not know" r03 "$RSRC"
 restore_r
 assemble_refused "another volume name: EINVAL" "$EINVAL" \
 	"belongs to a volume of another name" r03other "$RSRC"

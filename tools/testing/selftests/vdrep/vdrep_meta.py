@@ -40,6 +40,10 @@ set-version).
     vdrep_meta.py set-version DEV COPY N
                                        set copy COPY's version to N and
                                        recompute its checksum
+    vdrep_meta.py poke DEV COPY OFFSET HEX
+                                       write the bytes HEX at byte OFFSET of
+                                       copy COPY and recompute its checksum
+                                       (a well-formed copy with a wrong field)
 
 A block device is read and written with O_DIRECT (the kernel writes the
 metadata with bios, past the page cache), and written through to it.
@@ -552,6 +556,15 @@ def set_version(path, copy, version):
     rewrite_copy(path, copy, change)
 
 
+def poke(path, copy, offset, data):
+    def change(sb):
+        sb[offset:offset + len(data)] = data
+        struct.pack_into("<I", sb, 0, crc32c(sb[4:]))
+    if not 4 <= offset <= SB_BYTES - len(data):
+        raise ValueError("bytes must lie from 4 to %d" % (SB_BYTES - 1))
+    rewrite_copy(path, copy, change)
+
+
 def main(argv):
     if len(argv) == 3 and argv[1] == "crc":
         print("0x%08x" % crc32c(argv[2].encode()))
@@ -576,6 +589,8 @@ def main(argv):
         damage(argv[2], int(argv[3]), offset)
     elif len(argv) == 5 and argv[1] == "set-version":
         set_version(argv[2], int(argv[3]), int(argv[4], 0))
+    elif len(argv) == 6 and argv[1] == "poke":
+        poke(argv[2], int(argv[3]), int(argv[4], 0), bytes.fromhex(argv[5]))
     else:
         sys.stderr.write(__doc__)
         return 2
