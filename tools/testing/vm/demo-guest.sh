@@ -5,7 +5,8 @@
 # its source; a synchronous mirror of it (initial sync, fracture with a read-only target
 # view, writes tracked, a resync that copies only those chunks); an asynchronous mirror;
 # a snapshot (overwritten volume, unchanged view, restore) and a clone that removes itself
-# when complete; the volume's metadata device (/dev/ram5) as vdrepctl meta dump reads it;
+# when complete; the volume's metadata device (/dev/ram5) as vdrepctl meta dump reads it,
+# a clean volume stop and the volume assembled from that device with its mirrors;
 # everything shown as text and JSON, then destroyed.  Each step is echoed before it runs;
 # the first failing step ends the demo with a non-zero status.
 
@@ -74,6 +75,13 @@ step "$VDREPCTL" assoc show demo
 # The metadata device, read offline: the volume and a record per mirror, as last committed.
 step "$VDREPCTL" meta dump /dev/ram5
 step same /dev/ram0 /dev/ram2
+echo "--- a clean stop, and the volume brought back from its metadata device"
+step "$VDREPCTL" volume stop demo
+step "$VDREPCTL" volume create demo source /dev/ram0 meta /dev/ram5
+step "$VDREPCTL" assoc wait demo/m2 --state synchronized --timeout 120
+step "$VDREPCTL" assoc show demo
+echo "after the stop, m1 copied $("$VDREPCTL" -j assoc show demo/m1 | grep -o '"copied-chunks":[0-9]*') again (it was in sync)"
+step same /dev/ram0 /dev/ram1
 step "$VDREPCTL" assoc destroy demo/m1
 step "$VDREPCTL" assoc destroy demo/m2
 
