@@ -614,6 +614,29 @@ eventually()
 	"$@"
 }
 
+# meta_eval JSON EXPR: the Python expression EXPR over a metadata dump in
+# the file JSON (d: vdrepctl -j meta dump or vdrep_meta.py dump), printed;
+# rec(NAME) is association NAME's record, recs(FMT) every record formatted
+# with FMT (a % format over a record) joined by spaces, chunks(NAME, MAP)
+# the chunk ranges of one of its maps.
+meta_eval()
+{
+	"$PYTHON" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+def rec(name):
+    for r in d.get("records", []):
+        if r["name"] == name:
+            return r
+    return None
+def recs(fmt):
+    return " ".join(fmt % r for r in d.get("records", []))
+def chunks(name, m):
+    return rec(name)["maps"][m]["chunks"]
+print(eval(sys.argv[2]))
+' "$1" "$2"
+}
+
 # settles CMD...: like eventually, for a value committed in the background
 # (an announced change reaches the metadata device up to a second later):
 # quiet while it retries, CMD's own output on the last try.

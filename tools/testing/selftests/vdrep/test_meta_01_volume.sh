@@ -13,13 +13,13 @@
 # volume goes on serving. What is on the device is read with vdrepctl meta
 # dump -j and meta check, offline tools that read it directly.
 
-# shellcheck source=lib.sh
+# shellcheck source=lib.sh disable=SC2016 # eval '...' expands as check runs it
 . "$(dirname "$0")/lib.sh"
 
 test_init
 require_tools sha256sum jq
 dm_require linear error
-ktap_plan 81
+ktap_plan 84
 
 check "vdrep module loaded" load_module || ktap_abort "cannot load $VDREP_KO"
 brd_setup 6 16 || ktap_abort "cannot set up brd ramdisks"
@@ -39,22 +39,10 @@ meta_json()
 	"$VDREPCTL" -j meta dump "$1" >"$tmpdir/meta.json" 2>"$tmpdir/meta.err"
 }
 
-# mq EXPR: the Python expression EXPR over the last dump (d), printed; the
-# helpers rec(NAME) and chunks(NAME, MAP) find a record and a map's ranges.
+# mq EXPR: meta_eval EXPR over the last dump.
 mq()
 {
-	"$PYTHON" -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-def rec(name):
-    for r in d.get("records", []):
-        if r["name"] == name:
-            return r
-    return None
-def chunks(name, m):
-    return rec(name)["maps"][m]["chunks"]
-print(eval(sys.argv[2]))
-' "$tmpdir/meta.json" "$1"
+	meta_eval "$tmpdir/meta.json" "$1"
 }
 
 # meta_is DEV EXPR VALUE: after a fresh dump, EXPR prints VALUE.
@@ -176,6 +164,11 @@ ctl meta wipe "$META"
 check "create $V on /dev/ram0 with metadata $META" vol_create "$V" /dev/ram0 meta "$META"
 check "create mirror $V/a on /dev/ram1" assoc_create "$V/a" /dev/ram1
 check "$V/a synchronizes" assoc_wait_idle "$V/a"
+check "fail over to $V/a" eval 'assoc_op failover "$V/a" && assoc_wait "$V/a" failedover'
+expect_fail "volume stop while failed over: EBUSY" "$EBUSY" \
+	"failed over or restoring" volume stop "$V"
+check "fail back; $V/a synchronizes" \
+	eval 'assoc_op failback "$V/a" && assoc_wait "$V/a" synchronized && assoc_wait_idle "$V/a"'
 check "fracture $V/a" assoc_op fracture "$V/a"
 check "write chunks 5 and 9 of the volume" touch_chunks "/dev/$(vol_disk "$V")" "$CS" m01s 5 9
 check "create t01s on /dev/ram5, no metadata device" vol_create t01s /dev/ram5

@@ -71,24 +71,10 @@ meta_py()
 	"$PYTHON" "$VDREP_TEST_DIR/vdrep_meta.py" "$@"
 }
 
-# md DEV EXPR: the Python expression EXPR over vdrep_meta.py dump of DEV
-# (d), printed; rec(NAME) is the record of association NAME, recs(FMT) the
-# records formatted with FMT (a % format over a record) and joined by spaces.
+# md DEV EXPR: meta_eval EXPR over vdrep_meta.py dump of DEV.
 md()
 {
-	meta_py dump "$1" >"$tmpdir/md.json" || return 1
-	"$PYTHON" -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-def rec(name):
-    for r in d.get("records", []):
-        if r["name"] == name:
-            return r
-    return None
-def recs(fmt):
-    return " ".join(fmt % r for r in d.get("records", []))
-print(eval(sys.argv[2]))
-' "$tmpdir/md.json" "$2"
+	meta_py dump "$1" >"$tmpdir/md.json" && meta_eval "$tmpdir/md.json" "$2"
 }
 
 # md_is DEV EXPR VALUE: md DEV EXPR prints VALUE.
