@@ -271,6 +271,7 @@ static const char *vdrep_target_open_error(int err)
 static void vdrep_assoc_free(struct vdrep_assoc *a)
 {
 	vdrep_copy_exit(a);
+	vdrep_meta_assoc_exit(a);
 	xa_destroy(&a->store_map);
 	vdrep_chunkmap_exit(&a->restore);
 	vdrep_chunkmap_exit(&a->changed);
@@ -419,6 +420,8 @@ static struct vdrep_assoc *vdrep_assoc_alloc(struct vdrep_volume *vol, u32 id,
 		err = vdrep_chunkmap_init(&a->restore, vol->nr_chunks);
 	if (!err)
 		err = vdrep_copy_init(a);
+	if (!err)
+		err = vdrep_meta_assoc_init(a);
 	if (err)
 		goto err_free;
 
@@ -565,18 +568,19 @@ static enum vdrep_io_mode vdrep_restored_io_mode(struct vdrep_assoc *a,
  * (vdrep_phase_from_report() of its record, already checked to be one
  * assemble handles). @p, @sync_time and @target_sectors are what the record
  * holds, @maps loads its two maps into the association (0 or an errno,
- * with @arg); @clean says whether the last
- * commit was the clean one of a stop: if not, writes since the commit
- * before may be missing from the maps, so every chunk counts as differing,
- * and what holds a point in time through copy-on-write state kept only in
- * memory (a filling clone, a snapshot) comes back Broken.
+ * with @arg); @trusted says whether the maps cover every write: the last
+ * commit was the clean one of a stop, or its writer kept write intents
+ * (meta.c). If not, writes since the commit before may be missing from
+ * the maps, so every chunk counts as differing, and a clone still taking
+ * its point in time through copy-on-write comes back Broken. A snapshot
+ * always does (prepared stays prepared): its store map is in memory only.
  * Nothing starts: vdrep_assoc_resume() does, once the volume is visible.
  * Caller holds vdrep_volumes_lock.
  */
 struct vdrep_assoc *vdrep_assoc_restore(struct vdrep_volume *vol, u32 id,
 					const struct vdrep_assoc_params *p,
 					enum vdrep_phase phase, u64 sync_time,
-					u64 target_sectors, bool clean,
+					u64 target_sectors, bool trusted,
 					int (*maps)(struct vdrep_assoc *a, void *arg), void *arg,
 					struct netlink_ext_ack *extack)
 {
@@ -607,7 +611,7 @@ struct vdrep_assoc *vdrep_assoc_restore(struct vdrep_volume *vol, u32 id,
 		vdrep_chunkmap_clear_all(&a->restore);
 		if (phase != VDREP_PH_PREPARED)
 			phase = VDREP_PH_BROKEN;
-	} else if (!clean) {
+	} else if (!trusted) {
 		vdrep_chunkmap_set_all(&a->dirty);
 		if (vdrep_is_clone(a)) {
 			vdrep_chunkmap_set_all(&a->changed);
@@ -635,7 +639,7 @@ struct vdrep_assoc *vdrep_assoc_restore(struct vdrep_volume *vol, u32 id,
 	pr_info("%s: %s %s brought back on %s (%pg), %llu chunks to copy%s\n",
 		vol->disk->disk_name, vdrep_kind_names[a->sync_type], a->name,
 		a->target_path, a->target.bdev, vdrep_chunkmap_weight(&a->dirty),
-		clean ? "" : " (unclean shutdown: all of them)");
+		trusted ? "" : " (maps not trusted after an unclean end: all of them)");
 	return a;
 
 err_free:

@@ -143,3 +143,27 @@ u64 vdrep_chunkmap_from_le(struct vdrep_chunkmap *map, u64 first, const u8 *buf,
 	atomic64_add(newly, &map->nr_set);
 	return newly;
 }
+
+void vdrep_chunkmap_assign_le(struct vdrep_chunkmap *map, u64 first, const u8 *buf,
+			      size_t bytes)
+{
+	s64 delta = 0;
+	size_t i;
+	int b;
+
+	for (i = 0; i < bytes; i++) {
+		u64 chunk = first + (u64)i * 8;
+
+		if (chunk >= map->nr_chunks)
+			break;
+		for (b = 0; b < 8 && chunk + b < map->nr_chunks; b++) {
+			if (buf[i] & (1U << b)) {
+				if (!test_and_set_bit(chunk + b, map->bits))
+					delta++;
+			} else if (test_and_clear_bit(chunk + b, map->bits)) {
+				delta--;
+			}
+		}
+	}
+	atomic64_add(delta, &map->nr_set);
+}

@@ -60,6 +60,14 @@ void vdrep_chunkmap_to_le(const struct vdrep_chunkmap *map, u64 first, u8 *buf,
 u64 vdrep_chunkmap_from_le(struct vdrep_chunkmap *map, u64 first, const u8 *buf,
 			   size_t bytes);
 
+/*
+ * Make chunks @first.. of @map what @bytes bytes of an on-disk map at @buf
+ * say, setting and clearing (@first a multiple of 8); bits past the end
+ * are ignored.
+ */
+void vdrep_chunkmap_assign_le(struct vdrep_chunkmap *map, u64 first, const u8 *buf,
+			      size_t bytes);
+
 /* The first set chunk at or after @from, or nr_chunks if none. */
 u64 vdrep_chunkmap_next(const struct vdrep_chunkmap *map, u64 from);
 

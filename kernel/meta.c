@@ -4,11 +4,30 @@
  * uapi/linux/vdrep_meta.h (Documentation/admin-guide/metadata-format.rst).
  *
  * A volume created with a metadata device formats it and then commits its
- * state there: each association's two maps, written in place, then the
- * superblock copy (generation % 2) holding the volume and one record per
- * association, written with a preflush and FUA so the maps it describes
- * are on stable storage before it. A torn superblock write leaves the
- * other copy, one generation older, for a reader.
+ * state there: each association's two maps, then the superblock copy
+ * (generation % 2) holding the volume and one record per association,
+ * written with a preflush and FUA so the maps it describes are on stable
+ * storage before it. A torn superblock write leaves the other copy, one
+ * generation older, for a reader.
+ *
+ * Write intent: the maps on the device stay ahead of the data. Before a
+ * volume write (or a view write) is issued, the bits that cover it are on
+ * the device: for every mirror, map 0 set for its chunks (a write in
+ * flight may leave source and target different); for every clone, map 1
+ * (changed) set, and map 0 (not yet copied) clear for chunks it already
+ * holds, once its target was flushed (so a crash never makes a copied
+ * chunk look uncopied and copied again from newer source data). A write
+ * whose bits are there already goes on at once, testing
+ * assoc->meta_bits, the device's maps as last written, without a lock;
+ * the others wait in meta->waiting for intent_work, which writes the map
+ * blocks they need (FUA, grouped: every write waiting shares them) and
+ * sends them on. Mirror bits of chunks that are equal again are cleared
+ * lazily by clear_work: a bit written to in the last period is kept
+ * (meta_recent), the others are cleared in memory first, then kept if a
+ * write to the chunk is in flight (vol->write_buckets) or it differs, and
+ * the rest written out after a flush of the source and the target, so
+ * their data is on stable storage before their bits go. Commits write only
+ * the map blocks that differ from what the device holds.
  *
  * Commits happen at control operations (association create, destroy,
  * operations and settings: before the reply), after the state changes the
@@ -16,28 +35,32 @@
  * one a second), and when the volume stops: the last commit, marked clean,
  * at volume destroy (no association left), and at volume stop and module
  * unload (before the associations are torn down, so their records and maps
- * stay).
+ * stay); a clean commit's maps are exact (no write intents).
  *
  * A volume created on a device that already holds vdrep metadata is
  * assembled from it: the superblock is checked against the volume asked
  * for (name, source, chunk size), each record brings its association back
  * (vdrep_assoc_restore()), and only when all of them are back is anything
  * written: a commit that is not clean, before the volume accepts a write.
- * A refusal writes nothing.
+ * A refusal writes nothing. The maps are trusted after a clean stop, and
+ * after any end when the superblock says its writer kept write intents.
  *
- * Not in this version: map updates ordered with the data writes they cover
- * (so a crash between commits can lose track of chunks written since, and
- * the maps on disk are only as recent as the last commit). Assemble
- * therefore trusts the maps only after a clean stop; otherwise every chunk
- * counts as differing.
+ * A failed metadata write stops all metadata writes (read-only); the
+ * device is then told not to trust its maps (a superblock without the
+ * write-intent flag), and if even that fails the metadata is failed. Each
+ * step is announced; the volume goes on serving with its maps in memory.
  *
  * Locking: commits are serialised by vdrep_volumes_lock, which also keeps
- * vol->assocs[] still while a commit reads it; commit_work only ever
- * trylocks it, since volume destroy cancels the work holding it.
- * meta->state changes only in a commit; meta->live only under the lock.
+ * vol->assocs[] still while a commit reads it; commit_work and clear_work
+ * only ever trylock it, since volume destroy cancels them holding it.
+ * meta->io_mutex serialises every metadata write (commits, intent_work,
+ * clear_work): it guards assoc->meta_bits changes, meta->out, meta->sb and
+ * meta->state changes; the write path only reads meta_bits and state.
+ * meta->live changes only under vdrep_volumes_lock.
  */
 #include <linux/crc32c.h>
 #include <linux/gfp.h>
+#include <linux/moduleparam.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -51,12 +74,41 @@
 #define VDREP_META_COMMIT_DELAY	HZ
 /* Map bytes written per bio: one block. */
 #define VDREP_META_BLOCK	VDREP_META_ALIGN
+#define VDREP_META_BLOCK_CHUNKS	((u64)VDREP_META_BLOCK * 8)
+/* Map blocks written as one group, each with its buffer. */
+#define VDREP_META_OUT		16
+
+/*
+ * Mirror bits of chunks equal again are cleared at this pace (a bit lives
+ * one to two periods after its chunk's last write); 0: kept until a clean
+ * stop. Read each time a pass is queued.
+ */
+static unsigned int intent_clear_secs = 5;
+static int vdrep_intent_clear_secs_set(const char *val, const struct kernel_param *kp);
+static const struct kernel_param_ops vdrep_intent_clear_secs_ops = {
+	.set = vdrep_intent_clear_secs_set,
+	.get = param_get_uint,
+};
+module_param_cb(intent_clear_secs, &vdrep_intent_clear_secs_ops, &intent_clear_secs, 0644);
+MODULE_PARM_DESC(intent_clear_secs,
+		 "seconds between passes clearing a mirror's write intents of chunks equal again (0: never, until a clean stop)");
+
 
 static_assert(sizeof(struct vdrep_meta_assoc) == 256);
 static_assert(sizeof(struct vdrep_meta_sb) == VDREP_META_SB_BYTES);
 static_assert(offsetof(struct vdrep_meta_sb, assocs) == 1024);
 static_assert(ARRAY_SIZE(((struct vdrep_meta_sb *)0)->assocs) == VDREP_MAX_ASSOCS);
 static_assert(VDREP_META_BLOCK <= PAGE_SIZE);
+static_assert(VDREP_META_MAPS == ARRAY_SIZE(((struct vdrep_assoc *)0)->meta_bits));
+
+/* A map block on its way to the device. */
+struct vdrep_meta_out {
+	struct vdrep_assoc *a;
+	u32 map;
+	u64 blk;
+	bool clears;		/* the device holds bits this image drops */
+	u8 *image;		/* VDREP_META_BLOCK bytes */
+};
 
 struct vdrep_meta {
 	struct vdrep_volume *vol;
@@ -68,14 +120,60 @@ struct vdrep_meta {
 	u64 format_time;		/* ns since the epoch */
 	u64 map_bytes;			/* of one map */
 	struct vdrep_meta_sb *sb;	/* the copy being written (pages, for bios) */
-	u8 *block;			/* a map block on its way out */
-	u8 *block2;			/* ... and a second map OR-ed into it */
+	u8 *scratch;			/* a map block, read or compared */
 	struct vdrep_meta_sb *found;	/* the superblock to assemble from, or NULL */
 	bool clean;			/* ... its last commit was a clean stop */
+	bool trusted;			/* ... its maps cover every write */
 	bool live;			/* the volume is visible: commits go on */
 	bool closing;			/* commit_work does nothing more */
+	unsigned long announce;		/* bit 0: state changed outside a commit */
 	struct delayed_work commit_work;
+
+	struct mutex io_mutex;		/* see Locking */
+	struct vdrep_meta_out out[VDREP_META_OUT];
+	unsigned int nr_out;
+	struct llist_head waiting;	/* struct vdrep_meta_wait */
+	struct work_struct intent_work;
+	struct delayed_work clear_work;
 };
+
+/* Queue the next clear pass, unless passes are off or the volume stops. */
+static void vdrep_meta_clear_later(struct vdrep_meta *meta)
+{
+	unsigned int secs = READ_ONCE(intent_clear_secs);
+
+	if (secs && !READ_ONCE(meta->closing))
+		queue_delayed_work(vdrep_wq, &meta->clear_work,
+				   min_t(unsigned long, secs, 3600) * HZ);
+}
+
+/* A new pace applies at once: every volume's next pass is due after it. */
+static int vdrep_intent_clear_secs_set(const char *val, const struct kernel_param *kp)
+{
+	struct vdrep_volume *vol;
+	unsigned long id;
+	unsigned int secs;
+	int err;
+
+	err = param_set_uint(val, kp);
+	if (err)
+		return err;
+	secs = READ_ONCE(intent_clear_secs);
+	mutex_lock(&vdrep_volumes_lock);
+	xa_for_each(&vdrep_volumes, id, vol) {
+		struct vdrep_meta *meta = vol->meta;
+
+		if (!meta || READ_ONCE(meta->closing))
+			continue;
+		if (secs)
+			mod_delayed_work(vdrep_wq, &meta->clear_work,
+					 min_t(unsigned long, secs, 3600) * HZ);
+		else
+			cancel_delayed_work(&meta->clear_work);
+	}
+	mutex_unlock(&vdrep_volumes_lock);
+	return 0;
+}
 
 /* Synchronous I/O of @len bytes at byte @pos of the device; @buf is page memory. */
 static int vdrep_meta_io(struct vdrep_meta *meta, blk_opf_t opf, u64 pos,
@@ -101,42 +199,255 @@ static u64 vdrep_meta_map_pos(struct vdrep_meta *meta, u32 slot, u32 map)
 	       ((u64)slot * VDREP_META_MAPS + map) * meta->map_bytes;
 }
 
-/* Write map @map of association @a (VDREP_META_MAP_*), block by block. */
-static int vdrep_meta_write_map(struct vdrep_meta *meta, struct vdrep_assoc *a, u32 map)
+/* OR block @blk of @bits into @image. */
+static void vdrep_meta_or(struct vdrep_meta *meta, u8 *image,
+			  const struct vdrep_chunkmap *bits, u64 blk)
 {
-	struct vdrep_chunkmap *bits = NULL, *more = NULL;
-	u64 pos = vdrep_meta_map_pos(meta, a->id, map), done;
 	size_t i;
+
+	vdrep_chunkmap_to_le(bits, blk * VDREP_META_BLOCK_CHUNKS, meta->scratch,
+			     VDREP_META_BLOCK);
+	for (i = 0; i < VDREP_META_BLOCK; i++)
+		image[i] |= meta->scratch[i];
+}
+
+/*
+ * What block @blk of map @map of @a is to hold: the bits the association
+ * keeps in memory (map 0: what differs; map 1: a clone's changed chunks, a
+ * snapshot's chunks to restore), and with @keep the bits the device holds
+ * too (write intents).
+ */
+static void vdrep_meta_image(struct vdrep_meta *meta, struct vdrep_assoc *a, u32 map,
+			     u64 blk, bool keep, u8 *image)
+{
+	memset(image, 0, VDREP_META_BLOCK);
+	if (map == VDREP_META_MAP_DIFFER) {
+		vdrep_meta_or(meta, image, &a->dirty, blk);
+		/* An asynchronous mirror's queued chunks differ too. */
+		if (vdrep_is_mirror(a))
+			vdrep_meta_or(meta, image, &a->async_dirty, blk);
+	} else if (vdrep_is_clone(a)) {
+		vdrep_meta_or(meta, image, &a->changed, blk);
+	} else if (vdrep_is_snapshot(a)) {
+		vdrep_meta_or(meta, image, &a->restore, blk);
+	}
+	if (keep)
+		vdrep_meta_or(meta, image, &a->meta_bits[map], blk);
+}
+
+/* Set in @image the chunks of block @blk that @w writes. */
+static void vdrep_meta_image_add(u8 *image, u64 blk, const struct vdrep_meta_wait *w)
+{
+	u64 first = blk * VDREP_META_BLOCK_CHUNKS, c;
+
+	for (c = max(first, w->first); c <= w->last && c < first + VDREP_META_BLOCK_CHUNKS; c++)
+		image[(c - first) / 8] |= 1U << ((c - first) % 8);
+}
+
+/* Flush @bdev; false (logged) if it failed. */
+static bool vdrep_meta_flush_data(struct vdrep_assoc *a, struct block_device *bdev)
+{
+	if (!blkdev_issue_flush(bdev))
+		return true;
+	pr_warn_ratelimited("%s: association %s: flush of %pg failed: its map bits stay\n",
+			    a->vol->disk->disk_name, a->name, bdev);
+	return false;
+}
+
+/*
+ * Write the queued map blocks (FUA) and make meta_bits say so. Blocks that
+ * drop bits wait for their data: a's target (and a mirror's source)
+ * flushed first; if that fails, they are not written (the device keeps
+ * the bits, which is safe). Caller holds io_mutex.
+ */
+static int vdrep_meta_out_write(struct vdrep_meta *meta)
+{
+	struct vdrep_volume *vol = meta->vol;
+	bool source_flushed = false, source_ok = true;
+	unsigned int i, j;
+	int err = 0;
+
+	for (i = 0; i < meta->nr_out; i++) {
+		struct vdrep_meta_out *o = &meta->out[i];
+		bool done = false, ok = true;
+
+		if (!o->a || !o->clears)
+			continue;
+		/* One flush per device. */
+		for (j = 0; j < i; j++)
+			if (meta->out[j].clears && meta->out[j].a == o->a)
+				done = true;
+		if (!done && !vdrep_meta_flush_data(o->a, o->a->target.bdev)) {
+			ok = false;
+			vdrep_assoc_fault(o->a, &o->a->target_write_errors);
+		}
+		if (vdrep_is_mirror(o->a)) {
+			if (!source_flushed) {
+				source_ok = vdrep_meta_flush_data(o->a, vol->source.bdev);
+				source_flushed = true;
+			}
+			ok = ok && source_ok;
+		}
+		if (!ok) {
+			for (j = i; j < meta->nr_out; j++)
+				if (meta->out[j].a == o->a && meta->out[j].clears)
+					meta->out[j].a = NULL;
+		}
+	}
+	for (i = 0; i < meta->nr_out && !err; i++) {
+		struct vdrep_meta_out *o = &meta->out[i];
+
+		if (!o->a)
+			continue;
+		err = vdrep_meta_io(meta, REQ_OP_WRITE | REQ_META | REQ_SYNC | REQ_FUA,
+				    vdrep_meta_map_pos(meta, o->a->id, o->map) +
+				    o->blk * VDREP_META_BLOCK, o->image, VDREP_META_BLOCK);
+		if (!err)
+			vdrep_chunkmap_assign_le(&o->a->meta_bits[o->map],
+						 o->blk * VDREP_META_BLOCK_CHUNKS, o->image,
+						 VDREP_META_BLOCK);
+	}
+	meta->nr_out = 0;
+	return err;
+}
+
+/*
+ * Queue block @blk of map @map of @a for writing, as vdrep_meta_image()
+ * makes it (with the chunks the writes of @batch, if any, are waiting
+ * for), unless the device holds just that and @force is false; the image
+ * is taken now, before any flush. @clears: it drops bits the device holds,
+ * whatever meta_bits says (a clear pass changed them first). Writes the
+ * group when it is full.
+ */
+static int vdrep_meta_out_add(struct vdrep_meta *meta, struct vdrep_assoc *a, u32 map,
+			      u64 blk, bool keep, bool force, bool clears,
+			      struct llist_node *batch)
+{
+	struct vdrep_meta_out *o = &meta->out[meta->nr_out];
+	struct vdrep_meta_wait *w;
+	bool same = true;
+	size_t i;
+
+	o->a = a;
+	o->map = map;
+	o->blk = blk;
+	vdrep_meta_image(meta, a, map, blk, keep, o->image);
+	/* Intents only go where the device's bits are kept: never a clone's map 0. */
+	if (keep)
+		llist_for_each_entry(w, batch, node)
+			if (w->assocs & BIT(a->id))
+				vdrep_meta_image_add(o->image, blk, w);
+	/* What the device holds, in scratch. */
+	vdrep_chunkmap_to_le(&a->meta_bits[map], blk * VDREP_META_BLOCK_CHUNKS,
+			     meta->scratch, VDREP_META_BLOCK);
+	o->clears = clears;
+	for (i = 0; i < VDREP_META_BLOCK; i++) {
+		if (meta->scratch[i] & ~o->image[i])
+			o->clears = true;
+		if (meta->scratch[i] != o->image[i])
+			same = false;
+	}
+	/* Only map 0 holds data's state; map 1 drops bits that map 0 now has. */
+	if (map != VDREP_META_MAP_DIFFER)
+		o->clears = false;
+	if (same && !force)
+		return 0;
+	if (++meta->nr_out < VDREP_META_OUT)
+		return 0;
+	return vdrep_meta_out_write(meta);
+}
+
+static u64 vdrep_meta_blocks(struct vdrep_meta *meta)
+{
+	return meta->map_bytes / VDREP_META_BLOCK;
+}
+
+/*
+ * Clear a mirror's map-0 bits of chunks that are equal again, and queue
+ * the blocks that changed (their data flushed before they are written). A
+ * bit is cleared in memory, then set again if the chunk differs or a write
+ * to it is in flight: pairs with the write path, which counts itself in
+ * vol->write_buckets (or marks the chunk dirty, through a view) before it
+ * tests the bit. With @aged, a bit written to since the last pass is only
+ * aged. *@stayed: bits that could go some day stayed.
+ */
+static int vdrep_meta_clear_mirror(struct vdrep_meta *meta, struct vdrep_assoc *a,
+				   bool aged, bool *stayed)
+{
+	struct vdrep_chunkmap *bits = &a->meta_bits[VDREP_META_MAP_DIFFER];
+	struct vdrep_volume *vol = a->vol;
+	u64 c, blk = U64_MAX;
 	int err;
 
-	if (map == VDREP_META_MAP_DIFFER) {
-		bits = &a->dirty;
-		/* An asynchronous mirror's queued chunks differ too. */
-		if (vdrep_is_mirror(a) && vdrep_assoc_async(a))
-			more = &a->async_dirty;
-	} else if (vdrep_is_clone(a)) {
-		bits = &a->changed;
-	} else if (vdrep_is_snapshot(a)) {
-		bits = &a->restore;
-	}
-
-	for (done = 0; done < meta->map_bytes; done += VDREP_META_BLOCK) {
-		u64 first = done * 8;
-
-		if (bits)
-			vdrep_chunkmap_to_le(bits, first, meta->block, VDREP_META_BLOCK);
-		else
-			memset(meta->block, 0, VDREP_META_BLOCK);
-		if (more) {
-			vdrep_chunkmap_to_le(more, first, meta->block2, VDREP_META_BLOCK);
-			for (i = 0; i < VDREP_META_BLOCK; i++)
-				meta->block[i] |= meta->block2[i];
+	for (c = vdrep_chunkmap_next(bits, 0); c < bits->nr_chunks;
+	     c = vdrep_chunkmap_next(bits, c + 1)) {
+		if (vdrep_chunkmap_test(&a->dirty, c) || vdrep_chunkmap_test(&a->async_dirty, c))
+			continue;
+		if (aged && vdrep_chunkmap_clear(&a->meta_recent, c)) {
+			*stayed = true;
+			continue;
 		}
-		err = vdrep_meta_io(meta, REQ_OP_WRITE | REQ_META, pos + done,
-				    meta->block, VDREP_META_BLOCK);
+		vdrep_chunkmap_clear(bits, c);
+		smp_mb__after_atomic();
+		if (vdrep_chunkmap_test(&a->dirty, c) ||
+		    vdrep_chunkmap_test(&a->async_dirty, c) ||
+		    vdrep_buckets_busy(vol->write_buckets, c, c)) {
+			vdrep_chunkmap_set_range(bits, c, c);
+			*stayed = true;
+			continue;
+		}
+		if (blk == c / VDREP_META_BLOCK_CHUNKS)
+			continue;
+		/* Blocks come in order: the previous one is complete. */
+		if (blk != U64_MAX) {
+			err = vdrep_meta_out_add(meta, a, VDREP_META_MAP_DIFFER, blk, true,
+						 true, true, NULL);
+			if (err)
+				return err;
+		}
+		blk = c / VDREP_META_BLOCK_CHUNKS;
+	}
+	if (blk == U64_MAX)
+		return 0;
+	return vdrep_meta_out_add(meta, a, VDREP_META_MAP_DIFFER, blk, true, true, true, NULL);
+}
+
+/*
+ * Write every map of @a whose device copy differs from what it is to
+ * hold; @clean: exact maps, no write intents. Caller holds io_mutex.
+ */
+static int vdrep_meta_write_maps(struct vdrep_meta *meta, struct vdrep_assoc *a, bool clean)
+{
+	bool stayed = false;
+	u64 blk;
+	u32 m;
+	int err;
+
+	/*
+	 * A fractured mirror marks every write dirty before its bits are
+	 * tested, so its intents can all go now: its map says exactly what
+	 * it tracks, the moment it is committed.
+	 */
+	if (!clean && vdrep_is_mirror(a) && READ_ONCE(a->io_mode) == VDREP_IO_TRACK) {
+		err = vdrep_meta_clear_mirror(meta, a, false, &stayed);
 		if (err)
 			return err;
 	}
+	for (m = 0; m < VDREP_META_MAPS; m++) {
+		bool keep = !clean && m == VDREP_META_MAP_DIFFER && vdrep_is_mirror(a);
+
+		for (blk = 0; blk < vdrep_meta_blocks(meta); blk++) {
+			err = vdrep_meta_out_add(meta, a, m, blk, keep, a->meta_fresh,
+						 false, NULL);
+			if (err)
+				return err;
+		}
+		/* Map 0 on stable storage before map 1 drops what it took over. */
+		err = vdrep_meta_out_write(meta);
+		if (err)
+			return err;
+	}
+	a->meta_fresh = false;
 	return 0;
 }
 
@@ -173,6 +484,12 @@ static void vdrep_meta_fill_record(struct vdrep_meta_assoc *r, struct vdrep_asso
 	r->flags = cpu_to_le32(flags);
 }
 
+static void vdrep_meta_seal_sb(struct vdrep_meta_sb *sb)
+{
+	sb->csum = cpu_to_le32(crc32c(VDREP_META_CRC_SEED, (u8 *)sb + 4,
+				      VDREP_META_SB_BYTES - 4));
+}
+
 /* The superblock of the next generation, in meta->sb. */
 static void vdrep_meta_fill_sb(struct vdrep_meta *meta, bool clean)
 {
@@ -195,7 +512,8 @@ static void vdrep_meta_fill_sb(struct vdrep_meta *meta, bool clean)
 	sb->meta_sectors = cpu_to_le64(bdev_nr_sectors(meta->dev.bdev));
 	sb->format_time = cpu_to_le64(meta->format_time);
 	sb->commit_time = cpu_to_le64(ktime_get_real_ns());
-	sb->flags = cpu_to_le32(clean ? VDREP_META_SB_CLEAN : 0);
+	sb->flags = cpu_to_le32(VDREP_META_SB_WRITE_INTENT |
+				(clean ? VDREP_META_SB_CLEAN : 0));
 	sb->max_assocs = cpu_to_le32(VDREP_MAX_ASSOCS);
 	strscpy_pad(sb->name, vol->name, sizeof(sb->name));
 	strscpy_pad(sb->source_path, vol->source_path, sizeof(sb->source_path));
@@ -205,61 +523,98 @@ static void vdrep_meta_fill_sb(struct vdrep_meta *meta, bool clean)
 		if (a)
 			vdrep_meta_fill_record(&sb->assocs[i], a);
 	}
-	sb->csum = cpu_to_le32(crc32c(VDREP_META_CRC_SEED, (u8 *)sb + 4,
-				      VDREP_META_SB_BYTES - 4));
+	vdrep_meta_seal_sb(sb);
 }
 
-/* Maps first, then the superblock; nothing once metadata went read-only. */
+static int vdrep_meta_write_sb(struct vdrep_meta *meta)
+{
+	int err;
+
+	err = vdrep_meta_io(meta, REQ_OP_WRITE | REQ_META | REQ_SYNC | REQ_PREFLUSH |
+			    REQ_FUA, ((meta->generation + 1) % 2) * VDREP_META_SB_BYTES,
+			    meta->sb, VDREP_META_SB_BYTES);
+	if (!err)
+		meta->generation++;
+	return err;
+}
+
+/*
+ * A metadata write failed (@err): no more metadata writes. The device is
+ * told not to trust its maps, which may miss writes from now on: the last
+ * superblock again, one generation on, without the write-intent flag
+ * (read-only); if even that fails, the metadata is failed. Caller holds
+ * io_mutex; announced by the next commit_work.
+ */
+static void vdrep_meta_failed(struct vdrep_meta *meta, int err)
+{
+	struct vdrep_meta_sb *sb = meta->sb;
+	int err2;
+
+	if (meta->state != VDREP_META_STATE_WRITABLE)
+		return;
+	sb->generation = cpu_to_le64(meta->generation + 1);
+	sb->commit_time = cpu_to_le64(ktime_get_real_ns());
+	sb->flags &= ~cpu_to_le32(VDREP_META_SB_WRITE_INTENT | VDREP_META_SB_CLEAN);
+	vdrep_meta_seal_sb(sb);
+	err2 = vdrep_meta_write_sb(meta);
+	WRITE_ONCE(meta->state, err2 ? VDREP_META_STATE_FAILED : VDREP_META_STATE_READ_ONLY);
+	if (err2)
+		pr_err("%s: metadata device %s: write failed (%d), and so did marking its maps untrusted (%d): metadata failed; its maps may miss writes from now on (a later assemble would trust them: wipe it)\n",
+		       meta->vol->disk->disk_name, meta->path, err, err2);
+	else
+		pr_err("%s: metadata device %s: write failed (%d): metadata is read-only now, the maps are kept in memory only (a later assemble copies every chunk)\n",
+		       meta->vol->disk->disk_name, meta->path, err);
+	set_bit(0, &meta->announce);
+	queue_delayed_work(vdrep_wq, &meta->commit_work, 0);
+}
+
+/*
+ * Maps first, then the superblock; caller holds vdrep_volumes_lock and
+ * checked that the metadata is writable.
+ */
 static int vdrep_meta_write(struct vdrep_meta *meta, bool clean)
 {
 	struct vdrep_volume *vol = meta->vol;
 	struct vdrep_assoc *a;
-	u32 i, m;
-	int err;
+	int err = 0;
+	u32 i;
 
 	lockdep_assert_held(&vdrep_volumes_lock);
-	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+	mutex_lock(&meta->io_mutex);
+	for (i = 0; i < VDREP_MAX_ASSOCS && !err; i++) {
 		a = rcu_dereference_protected(vol->assocs[i],
 					      lockdep_is_held(&vdrep_volumes_lock));
-		if (!a)
-			continue;
-		for (m = 0; m < VDREP_META_MAPS; m++) {
-			err = vdrep_meta_write_map(meta, a, m);
-			if (err)
-				return err;
-		}
+		if (a)
+			err = vdrep_meta_write_maps(meta, a, clean);
 	}
-	vdrep_meta_fill_sb(meta, clean);
-	err = vdrep_meta_io(meta, REQ_OP_WRITE | REQ_META | REQ_SYNC | REQ_PREFLUSH |
-			    REQ_FUA, ((meta->generation + 1) % 2) * VDREP_META_SB_BYTES,
-			    meta->sb, VDREP_META_SB_BYTES);
-	if (err)
-		return err;
-	meta->generation++;
-	return 0;
+	if (!err) {
+		vdrep_meta_fill_sb(meta, clean);
+		err = vdrep_meta_write_sb(meta);
+	}
+	if (err && meta->live)
+		vdrep_meta_failed(meta, err);
+	mutex_unlock(&meta->io_mutex);
+	/* Intents left behind go in a while. */
+	if (!err && !clean)
+		vdrep_meta_clear_later(meta);
+	return err;
 }
 
-/*
- * Commit @vol's state; caller holds vdrep_volumes_lock. A failed write
- * makes the metadata read-only for good: the volume goes on serving with
- * its maps in memory, and says so.
- */
+/* Commit @vol's state; caller holds vdrep_volumes_lock. */
 void vdrep_meta_commit(struct vdrep_volume *vol)
 {
 	struct vdrep_meta *meta = vol->meta;
-	int err;
 
 	lockdep_assert_held(&vdrep_volumes_lock);
-	if (!meta || !meta->live || meta->closing ||
-	    meta->state != VDREP_META_STATE_WRITABLE)
+	if (!meta || !meta->live)
 		return;
-	err = vdrep_meta_write(meta, false);
-	if (!err)
+	if (test_and_clear_bit(0, &meta->announce))
+		vdrep_volume_announce(vol);
+	if (meta->closing || READ_ONCE(meta->state) != VDREP_META_STATE_WRITABLE)
 		return;
-	meta->state = VDREP_META_STATE_READ_ONLY;
-	pr_err("%s: metadata device %s: write failed (%d): metadata is read-only now, the maps are kept in memory only\n",
-	       vol->disk->disk_name, meta->path, err);
-	vdrep_volume_announce(vol);
+	vdrep_meta_write(meta, false);
+	if (test_and_clear_bit(0, &meta->announce))
+		vdrep_volume_announce(vol);
 }
 
 static void vdrep_meta_commit_work(struct work_struct *work)
@@ -289,13 +644,213 @@ void vdrep_meta_changed(struct vdrep_volume *vol)
 		queue_delayed_work(vdrep_wq, &meta->commit_work, VDREP_META_COMMIT_DELAY);
 }
 
+/* ------------------------------------------------------------ write intent */
+
+/* Which maps of @a must be written before a write to chunk @c (bits). */
+static u32 vdrep_meta_chunk_needs(struct vdrep_assoc *a, u64 c)
+{
+	u32 needs = 0;
+
+	if (vdrep_is_mirror(a)) {
+		if (!vdrep_chunkmap_test(&a->meta_bits[0], c))
+			needs |= BIT(VDREP_META_MAP_DIFFER);
+	} else if (vdrep_is_clone(a)) {
+		if (!vdrep_chunkmap_test(&a->meta_bits[1], c))
+			needs |= BIT(VDREP_META_MAP_SECOND);
+		/* Copied already: it must not look uncopied after a crash. */
+		if (vdrep_chunkmap_test(&a->meta_bits[0], c) &&
+		    !vdrep_chunkmap_test(&a->dirty, c))
+			needs |= BIT(VDREP_META_MAP_DIFFER);
+	}
+	return needs;
+}
+
+/* Whether @w's bits are all on the device (lockless). */
+static bool vdrep_meta_covered(struct vdrep_volume *vol, struct vdrep_meta_wait *w)
+{
+	unsigned long ids = w->assocs;
+	unsigned int id;
+	u64 c;
+
+	for_each_set_bit(id, &ids, VDREP_MAX_ASSOCS) {
+		/* The write holds an io_ref on it: it stays in slots[]. */
+		struct vdrep_assoc *a = READ_ONCE(vol->slots[id]);
+
+		if (vdrep_is_mirror(a)) {
+			if (!vdrep_chunkmap_all(&a->meta_bits[0], w->first, w->last))
+				return false;
+			/* Kept one more clear pass. */
+			for (c = w->first; c <= w->last; c++)
+				if (!vdrep_chunkmap_test(&a->meta_recent, c))
+					vdrep_chunkmap_set_range(&a->meta_recent, c, c);
+		} else if (vdrep_is_clone(a)) {
+			for (c = w->first; c <= w->last; c++)
+				if (vdrep_meta_chunk_needs(a, c))
+					return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Whether a write with data to chunks @w->first..@w->last may be issued
+ * now for the associations in @w->assocs; if not, @w waits and its
+ * ->resume() is called once the bits are on the device (or the metadata
+ * stopped being writable). The caller marked in memory what the write
+ * changes (dirty, changed) before: a commit or clear pass sees it.
+ */
+bool vdrep_meta_write_ready(struct vdrep_volume *vol, struct vdrep_meta_wait *w)
+{
+	struct vdrep_meta *meta = vol->meta;
+
+	if (!meta || !w->assocs || READ_ONCE(meta->state) != VDREP_META_STATE_WRITABLE)
+		return true;
+	if (vdrep_meta_covered(vol, w))
+		return true;
+	llist_add(&w->node, &meta->waiting);
+	queue_work(vdrep_wq, &meta->intent_work);
+	return false;
+}
+
+/* Write the map blocks the waiting writes of @batch need. */
+static int vdrep_meta_intent_write(struct vdrep_meta *meta, struct llist_node *batch)
+{
+	struct vdrep_volume *vol = meta->vol;
+	struct vdrep_meta_wait *w;
+	unsigned int id, i;
+	unsigned long ids;
+	int err = 0;
+	u64 c;
+
+	llist_for_each_entry(w, batch, node) {
+		ids = w->assocs;
+		for_each_set_bit(id, &ids, VDREP_MAX_ASSOCS) {
+			struct vdrep_assoc *a = READ_ONCE(vol->slots[id]);
+
+			for (c = w->first; c <= w->last && c < vol->nr_chunks; c++) {
+				unsigned long needs = vdrep_meta_chunk_needs(a, c);
+				u64 blk = c / VDREP_META_BLOCK_CHUNKS;
+				u32 m;
+
+				if (vdrep_is_mirror(a))
+					vdrep_chunkmap_set_range(&a->meta_recent, c, c);
+				for_each_set_bit(m, &needs, VDREP_META_MAPS) {
+					bool queued = false;
+
+					for (i = 0; i < meta->nr_out; i++)
+						if (meta->out[i].a == a && meta->out[i].map == m &&
+						    meta->out[i].blk == blk)
+							queued = true;
+					if (queued)
+						continue;
+					/* Map 0 of a clone is exact; the others keep intents. */
+					err = vdrep_meta_out_add(meta, a, m, blk,
+								 !vdrep_is_clone(a) ||
+								 m != VDREP_META_MAP_DIFFER,
+								 true, false, batch);
+					if (err)
+						return err;
+				}
+			}
+		}
+	}
+	return vdrep_meta_out_write(meta);
+}
+
+static void vdrep_meta_intent_work(struct work_struct *work)
+{
+	struct vdrep_meta *meta = container_of(work, struct vdrep_meta, intent_work);
+	struct vdrep_meta_wait *w, *next;
+	struct llist_node *batch;
+	int err;
+
+	mutex_lock(&meta->io_mutex);
+	batch = llist_reverse_order(llist_del_all(&meta->waiting));
+	if (batch && meta->state == VDREP_META_STATE_WRITABLE) {
+		err = vdrep_meta_intent_write(meta, batch);
+		if (err) {
+			meta->nr_out = 0;
+			vdrep_meta_failed(meta, err);
+		}
+	}
+	mutex_unlock(&meta->io_mutex);
+	vdrep_meta_clear_later(meta);
+	llist_for_each_entry_safe(w, next, batch, node)
+		w->resume(w);
+}
+
+static void vdrep_meta_clear_work(struct work_struct *work)
+{
+	struct vdrep_meta *meta = container_of(to_delayed_work(work),
+					       struct vdrep_meta, clear_work);
+	struct vdrep_volume *vol = meta->vol;
+	struct vdrep_assoc *a;
+	bool again = false;
+	int err = 0;
+	u32 i;
+
+	/* Volume destroy cancels this work holding the lock: never wait for it. */
+	if (!mutex_trylock(&vdrep_volumes_lock)) {
+		queue_delayed_work(vdrep_wq, &meta->clear_work, HZ / 10);
+		return;
+	}
+	mutex_lock(&meta->io_mutex);
+	for (i = 0; i < VDREP_MAX_ASSOCS && !err && meta->live && !meta->closing &&
+	     meta->state == VDREP_META_STATE_WRITABLE; i++) {
+		a = rcu_dereference_protected(vol->assocs[i],
+					      lockdep_is_held(&vdrep_volumes_lock));
+		if (!a || !vdrep_is_mirror(a))
+			continue;
+		err = vdrep_meta_clear_mirror(meta, a, true, &again);
+		if (!err)
+			err = vdrep_meta_out_write(meta);
+	}
+	if (err) {
+		meta->nr_out = 0;
+		vdrep_meta_failed(meta, err);
+	}
+	mutex_unlock(&meta->io_mutex);
+	mutex_unlock(&vdrep_volumes_lock);
+	if (again && !err)
+		vdrep_meta_clear_later(meta);
+}
+
+/* An association's copy of the device's maps, with a metadata device. */
+int vdrep_meta_assoc_init(struct vdrep_assoc *a)
+{
+	struct vdrep_volume *vol = a->vol;
+	int err;
+
+	if (!vol->meta)
+		return 0;
+	/* Until its first commit, what its slot holds is another's. */
+	a->meta_fresh = true;
+	err = vdrep_chunkmap_init(&a->meta_bits[0], vol->nr_chunks);
+	if (!err)
+		err = vdrep_chunkmap_init(&a->meta_bits[1], vol->nr_chunks);
+	if (!err && vdrep_is_mirror(a))
+		err = vdrep_chunkmap_init(&a->meta_recent, vol->nr_chunks);
+	return err;
+}
+
+void vdrep_meta_assoc_exit(struct vdrep_assoc *a)
+{
+	vdrep_chunkmap_exit(&a->meta_recent);
+	vdrep_chunkmap_exit(&a->meta_bits[1]);
+	vdrep_chunkmap_exit(&a->meta_bits[0]);
+}
+
 static void vdrep_meta_free(struct vdrep_meta *meta)
 {
+	unsigned int i;
+
 	if (meta->dev.bdev)
 		vdrep_bdev_close(&meta->dev);
 	free_pages((unsigned long)meta->sb, get_order(VDREP_META_SB_BYTES));
 	kfree(meta->found);
-	free_pages((unsigned long)meta->block, 1);
+	for (i = 0; i < VDREP_META_OUT; i++)
+		free_page((unsigned long)meta->out[i].image);
+	free_page((unsigned long)meta->scratch);
 	kfree(meta->path);
 	kfree(meta);
 }
@@ -503,6 +1058,8 @@ static int vdrep_meta_check_found(struct vdrep_meta *meta, u32 *chunk_size,
 	meta->format_time = le64_to_cpu(sb->format_time);
 	meta->generation = le64_to_cpu(sb->generation);
 	meta->clean = le32_to_cpu(sb->flags) & VDREP_META_SB_CLEAN;
+	meta->trusted = meta->clean ||
+			(le32_to_cpu(sb->flags) & VDREP_META_SB_WRITE_INTENT);
 	return 0;
 }
 
@@ -518,6 +1075,7 @@ int vdrep_meta_open(struct vdrep_volume *vol, const char *path, u32 *chunk_size,
 {
 	struct vdrep_meta *meta;
 	struct block_device *bdev;
+	unsigned int i;
 	int err;
 
 	if (strlen(path) >= VDREP_META_PATH_LEN) {
@@ -534,15 +1092,24 @@ int vdrep_meta_open(struct vdrep_volume *vol, const char *path, u32 *chunk_size,
 	meta->vol = vol;
 	meta->state = VDREP_META_STATE_WRITABLE;
 	INIT_DELAYED_WORK(&meta->commit_work, vdrep_meta_commit_work);
+	mutex_init(&meta->io_mutex);
+	init_llist_head(&meta->waiting);
+	INIT_WORK(&meta->intent_work, vdrep_meta_intent_work);
+	INIT_DELAYED_WORK(&meta->clear_work, vdrep_meta_clear_work);
 	meta->path = kstrdup(path, GFP_KERNEL);
 	meta->sb = (void *)__get_free_pages(GFP_KERNEL, get_order(VDREP_META_SB_BYTES));
-	/* Two blocks: a map block and a second map to OR into it. */
-	meta->block = (void *)__get_free_pages(GFP_KERNEL, 1);
-	if (!meta->path || !meta->sb || !meta->block) {
+	/* Every buffer the write path's metadata writes need, kept from now on. */
+	meta->scratch = (void *)get_zeroed_page(GFP_KERNEL);
+	err = 0;
+	for (i = 0; i < VDREP_META_OUT; i++) {
+		meta->out[i].image = (void *)get_zeroed_page(GFP_KERNEL);
+		if (!meta->out[i].image)
+			err = -ENOMEM;
+	}
+	if (!meta->path || !meta->sb || !meta->scratch || err) {
 		err = -ENOMEM;
 		goto err_free;
 	}
-	meta->block2 = meta->block + PAGE_SIZE;
 
 	err = vdrep_bdev_open(&meta->dev, path, vol);
 	if (err) {
@@ -581,7 +1148,10 @@ err_free:
 	return err;
 }
 
-/* Load association @a's two maps from the device (vdrep_assoc_restore()). */
+/*
+ * Load association @a's two maps from the device (vdrep_assoc_restore()):
+ * into the maps they describe, and into meta_bits, what the device holds.
+ */
 static int vdrep_meta_read_maps(struct vdrep_assoc *a, void *arg)
 {
 	struct vdrep_meta *meta = arg;
@@ -598,16 +1168,21 @@ static int vdrep_meta_read_maps(struct vdrep_assoc *a, void *arg)
 		else if (vdrep_is_snapshot(a))
 			bits = &a->restore;
 		else
-			continue;
+			bits = NULL;
 		pos = vdrep_meta_map_pos(meta, a->id, m);
 		for (done = 0; done < meta->map_bytes; done += VDREP_META_BLOCK) {
-			err = vdrep_meta_io(meta, REQ_OP_READ, pos + done, meta->block,
+			err = vdrep_meta_io(meta, REQ_OP_READ, pos + done, meta->scratch,
 					    VDREP_META_BLOCK);
 			if (err)
 				return err;
-			vdrep_chunkmap_from_le(bits, done * 8, meta->block, VDREP_META_BLOCK);
+			if (bits)
+				vdrep_chunkmap_from_le(bits, done * 8, meta->scratch,
+						       VDREP_META_BLOCK);
+			vdrep_chunkmap_from_le(&a->meta_bits[m], done * 8, meta->scratch,
+					       VDREP_META_BLOCK);
 		}
 	}
+	a->meta_fresh = false;
 	return 0;
 }
 
@@ -652,7 +1227,7 @@ static int vdrep_meta_assemble(struct vdrep_meta *meta, struct netlink_ext_ack *
 		if (phase == VDREP_PH_DETACHING)
 			continue;
 		a = vdrep_assoc_restore(vol, i, &p, phase, le64_to_cpu(r->sync_time),
-					le64_to_cpu(r->target_sectors), meta->clean,
+					le64_to_cpu(r->target_sectors), meta->trusted,
 					vdrep_meta_read_maps, meta, extack);
 		if (IS_ERR(a)) {
 			pr_err("%s: metadata device %s: association %s on %s cannot be brought back (%ld)\n",
@@ -692,7 +1267,9 @@ int vdrep_meta_start(struct vdrep_volume *vol, struct netlink_ext_ack *extack)
 		}
 		pr_info("%s: volume %s assembled from %s (generation %llu, %s)\n",
 			vol->disk->disk_name, vol->name, meta->path, meta->generation - 1,
-			meta->clean ? "clean" : "not clean: every chunk differs");
+			meta->clean ? "clean" : meta->trusted ?
+			"not clean: the chunks its maps name differ" :
+			"not clean, maps not trusted: every chunk differs");
 		return 0;
 	}
 
@@ -752,6 +1329,9 @@ void vdrep_meta_stop(struct vdrep_volume *vol)
 		return;
 	WRITE_ONCE(meta->closing, true);
 	cancel_delayed_work_sync(&meta->commit_work);
+	cancel_delayed_work_sync(&meta->clear_work);
+	/* No write is waiting any more (no opener), but its work may still run. */
+	flush_work(&meta->intent_work);
 	/* A volume that never became visible leaves the device as it found it. */
 	if (!meta->live)
 		return;

@@ -583,6 +583,14 @@ void vdrep_volume_drain(struct vdrep_volume *vol)
 	wait_event(vol->io_wait, !atomic_read(&vol->io_refs[old]));
 }
 
+static void vdrep_io_meta_resume(struct vdrep_meta_wait *w)
+{
+	struct vdrep_io *io = container_of(w, struct vdrep_io, meta_wait);
+
+	io->meta_done = true;
+	vdrep_io_dispatch_deferred(io);
+}
+
 /*
  * Send @io's bio on: what each association's mode asks of a write, then
  * the primary clone. @modes are those seen under the bio's io_refs.
@@ -601,7 +609,8 @@ static void vdrep_io_dispatch(struct vdrep_io *io, struct vdrep_assoc **assocs,
 		vdrep_io_put(io);
 		return;
 	}
-	if (op_is_write(bio_op(bio))) {
+	if (op_is_write(bio_op(bio)) && has_data) {
+		/* What the write changes, noted before its intent is tested (meta.c). */
 		for (i = 0; i < n; i++) {
 			struct vdrep_assoc *a = assocs[i];
 
@@ -609,13 +618,36 @@ static void vdrep_io_dispatch(struct vdrep_io *io, struct vdrep_assoc **assocs,
 			case VDREP_IO_NONE:
 			case VDREP_IO_COW:
 				/* Chunks already preserved; a clone notes the change. */
-				if (has_data && vdrep_is_clone(a))
+				if (vdrep_is_clone(a))
 					vdrep_chunkmap_set_range(&a->changed, first, last);
 				break;
 			case VDREP_IO_TRACK:
 			case VDREP_IO_REVERSE:
-				if (has_data)
-					vdrep_chunkmap_set_range(&a->dirty, first, last);
+				vdrep_chunkmap_set_range(&a->dirty, first, last);
+				break;
+			default:
+				break;
+			}
+		}
+		/* The metadata device covers the write before any of it is issued. */
+		if (!io->meta_done) {
+			io->meta_wait.first = first;
+			io->meta_wait.last = last;
+			io->meta_wait.assocs = io->refs;
+			io->meta_wait.resume = vdrep_io_meta_resume;
+			if (!vdrep_meta_write_ready(io->vol, &io->meta_wait))
+				return;
+		}
+	}
+	if (op_is_write(bio_op(bio))) {
+		for (i = 0; i < n; i++) {
+			struct vdrep_assoc *a = assocs[i];
+
+			switch (modes[i]) {
+			case VDREP_IO_NONE:
+			case VDREP_IO_COW:
+			case VDREP_IO_TRACK:
+			case VDREP_IO_REVERSE:
 				break;
 			case VDREP_IO_SYNC:
 				vdrep_target_clone(a, io, bio);
@@ -734,6 +766,7 @@ void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio)
 	io->gens = gens;
 	io->vol_gen = vol_gen;
 	io->buckets = write && has_data;
+	io->meta_done = false;
 	io->first_chunk = first;
 	io->last_chunk = last;
 	atomic_set(&io->remaining, 2);		/* the primary clone + submission */

@@ -43,6 +43,9 @@
  *    one changing any association's map bits for it (cow.c).
  *  - assoc->view_buckets count view reads in flight to the source per
  *    chunk hash, so a preserve waits for them before the source changes.
+ *  - With a metadata device, meta.c's io_mutex serialises its writes and
+ *    every change of assoc->meta_bits; the write path tests meta_bits
+ *    without a lock and parks writes whose bits are missing (meta.c).
  */
 #ifndef VDREP_H
 #define VDREP_H
@@ -84,6 +87,18 @@
 
 struct vdrep_assoc;
 struct vdrep_meta;
+
+/*
+ * A write waiting for its chunks' bits to reach the metadata device
+ * (meta.c): chunks @first..@last, for the associations in @assocs (ids);
+ * @resume sends it on once they are there (process context).
+ */
+struct vdrep_meta_wait {
+	struct llist_node node;
+	u64 first, last;
+	u16 assocs;
+	void (*resume)(struct vdrep_meta_wait *w);
+};
 
 struct vdrep_volume {
 	/* Set at creation, constant for the volume's life. */
@@ -215,6 +230,15 @@ struct vdrep_assoc {
 	 */
 	struct vdrep_chunkmap changed;
 	struct vdrep_chunkmap restore;
+	/*
+	 * With a metadata device: its two maps as the device holds them
+	 * (durably), and the chunks written since the last lazy clear
+	 * (mirrors); changed under meta's io_mutex, read locklessly by the
+	 * write path (meta.c).
+	 */
+	struct vdrep_chunkmap meta_bits[2];
+	struct vdrep_chunkmap meta_recent;
+	bool meta_fresh;		/* its maps on the device are stale: rewrite all */
 
 	/* Snapshot store: chunk -> slot; slot 0 is kept for a header. */
 	struct xarray store_map;
@@ -289,8 +313,10 @@ struct vdrep_io {
 	u16 gens;			/* ... and which io_refs[] counter */
 	bool buckets;			/* holds vol->write_buckets */
 	u8 vol_gen;			/* which vol->io_refs[] it holds */
+	bool meta_done;			/* its write intent is on the metadata device */
 	u64 first_chunk, last_chunk;
 	struct work_struct cow_work;	/* preserving chunks first (cow.c) */
+	struct vdrep_meta_wait meta_wait;
 	struct bio clone;		/* must be last */
 };
 
@@ -302,6 +328,7 @@ struct vdrep_target_io {
 	u64 chunk;			/* view I/O: its chunk */
 	bool view_bucket;		/* view read of the source, counted */
 	struct work_struct work;	/* view write preserving its chunk */
+	struct vdrep_meta_wait meta_wait;	/* view write waiting for its intent */
 	struct bio clone;		/* must be last */
 };
 
@@ -346,6 +373,9 @@ void vdrep_meta_stop(struct vdrep_volume *vol);
 void vdrep_meta_close(struct vdrep_volume *vol);
 void vdrep_meta_commit(struct vdrep_volume *vol);
 void vdrep_meta_changed(struct vdrep_volume *vol);
+int vdrep_meta_assoc_init(struct vdrep_assoc *a);
+void vdrep_meta_assoc_exit(struct vdrep_assoc *a);
+bool vdrep_meta_write_ready(struct vdrep_volume *vol, struct vdrep_meta_wait *w);
 u32 vdrep_meta_state(const struct vdrep_volume *vol);
 const char *vdrep_meta_path(const struct vdrep_volume *vol);
 const char *vdrep_meta_check_path(const struct vdrep_volume *vol, const char *path);
@@ -404,7 +434,7 @@ void vdrep_assoc_start(struct vdrep_assoc *a);
 struct vdrep_assoc *vdrep_assoc_restore(struct vdrep_volume *vol, u32 id,
 					const struct vdrep_assoc_params *p,
 					enum vdrep_phase phase, u64 sync_time,
-					u64 target_sectors, bool clean,
+					u64 target_sectors, bool trusted,
 					int (*maps)(struct vdrep_assoc *a, void *arg), void *arg,
 					struct netlink_ext_ack *extack);
 void vdrep_assoc_resume(struct vdrep_assoc *a);

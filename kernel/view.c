@@ -143,6 +143,33 @@ static struct vdrep_target_io *vdrep_view_clone(struct vdrep_assoc *a, struct bi
 	return tio;
 }
 
+static void vdrep_view_meta_resume(struct vdrep_meta_wait *w)
+{
+	struct vdrep_target_io *tio = container_of(w, struct vdrep_target_io, meta_wait);
+
+	submit_bio_noacct(&tio->clone);
+}
+
+/*
+ * Issue a view write marked written: once the metadata device covers its
+ * chunks, as for volume writes (meta.c).
+ */
+static void vdrep_view_submit_write(struct vdrep_assoc *a, struct vdrep_target_io *tio)
+{
+	struct bio *bio = &tio->clone;
+	unsigned int shift = a->vol->chunk_shift;
+
+	if (bio_sectors(bio)) {
+		tio->meta_wait.first = bio->bi_iter.bi_sector >> shift;
+		tio->meta_wait.last = (bio_end_sector(bio) - 1) >> shift;
+		tio->meta_wait.assocs = BIT(a->id);
+		tio->meta_wait.resume = vdrep_view_meta_resume;
+		if (!vdrep_meta_write_ready(a->vol, &tio->meta_wait))
+			return;
+	}
+	submit_bio_noacct(bio);
+}
+
 /* Offset of @bio in its chunk, in sectors. */
 static sector_t vdrep_view_offset(struct vdrep_assoc *a, struct bio *bio)
 {
@@ -237,7 +264,7 @@ static void vdrep_view_write_chunk(struct vdrep_assoc *a, struct bio *bio, u64 c
 	tio = vdrep_view_clone(a, bio, a->target.bdev);
 	tio->chunk = chunk;
 	if (!vdrep_is_snapshot(a) || !bio_sectors(bio)) {
-		submit_bio_noacct(&tio->clone);
+		vdrep_view_submit_write(a, tio);
 		return;
 	}
 	if (vdrep_snapshot_slot(a, chunk, &slot)) {
@@ -293,9 +320,13 @@ static void vdrep_view_submit_bio(struct bio *bio)
 		vdrep_view_submit_cow(a, bio);
 		return;
 	}
-	if (op_is_write(bio_op(bio)) && bio_sectors(bio))
+	if (!op_is_write(bio_op(bio))) {
+		submit_bio_noacct(&vdrep_view_clone(a, bio, a->target.bdev)->clone);
+		return;
+	}
+	if (bio_sectors(bio))
 		vdrep_view_mark_written(a, bio);
-	submit_bio_noacct(&vdrep_view_clone(a, bio, a->target.bdev)->clone);
+	vdrep_view_submit_write(a, vdrep_view_clone(a, bio, a->target.bdev));
 }
 
 const struct block_device_operations vdrep_view_fops = {

@@ -388,9 +388,9 @@ static const char *sb_check(const struct meta_dev *d, int c, struct findings *f)
 	if (max != VDREP_MAX_ASSOCS)
 		bad_field(&bad, f, c, "max_assocs", "max_assocs is %u, not %u",
 			  max, VDREP_MAX_ASSOCS);
-	if (flags & ~VDREP_META_SB_CLEAN)
+	if (flags & ~VDREP_META_SB_FLAGS)
 		bad_field(&bad, f, c, "flags", "flags 0x%x has unknown bits 0x%x",
-			  flags, flags & ~VDREP_META_SB_CLEAN);
+			  flags, flags & ~VDREP_META_SB_FLAGS);
 	if (!name_valid(sb->name, sizeof(sb->name)))
 		bad_field(&bad, f, c, "name",
 			  "name is not 1 to 31 bytes of A-Z a-z 0-9 _ . - (nor . or ..) ending in a NUL");
@@ -734,6 +734,7 @@ static void dump_superblock(const struct vdrep_meta_sb *sb)
 	print_uint(PRINT_ANY, "generation", sb_generation(sb));
 	print_uint(PRINT_ANY, "flags", flags);
 	print_bool(PRINT_ANY, "clean", flags & VDREP_META_SB_CLEAN);
+	print_bool(PRINT_ANY, "write_intent", flags & VDREP_META_SB_WRITE_INTENT);
 	print_text("\n       ");
 	print_string(PRINT_ANY, "name", field_text(sb->name, sizeof(sb->name), buf, sizeof(buf)));
 	print_string(PRINT_ANY, "source_path",

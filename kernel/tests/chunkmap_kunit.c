@@ -524,9 +524,62 @@ static void chunkmap_from_le(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vdrep_chunkmap_from_le(b, 0, buf, bytes), 0ULL);
 }
 
+/*
+ * vdrep_chunkmap_assign_le() makes a map what an on-disk block says, bits
+ * cleared as well as set, and keeps the count of set chunks right; only
+ * the chunks the block covers change, and bits past the end are ignored.
+ */
+static void chunkmap_assign_le(struct kunit *test)
+{
+	const u64 n = *(const u64 *)test->param_value;
+	struct cm_maps *m = test->priv;
+	struct vdrep_chunkmap *a = cm_new(test, &m->a, n);
+	struct vdrep_chunkmap *b = cm_new(test, &m->b, n);
+	size_t bytes = DIV_ROUND_UP(n, 8) + 9;
+	u64 c, first, count = 0;
+	u8 *buf;
+
+	/* @a: every third chunk; @b starts as every other one. */
+	for (c = 0; c < n; c += 3)
+		vdrep_chunkmap_set_range(a, c, c);
+	for (c = 0; c < n; c += 2)
+		vdrep_chunkmap_set_range(b, c, c);
+	buf = kunit_kzalloc(test, bytes, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	vdrep_chunkmap_to_le(a, 0, buf, bytes);
+	memset(buf + DIV_ROUND_UP(n, 8), 0xff, bytes - DIV_ROUND_UP(n, 8));
+	if (n % 8)
+		buf[n / 8] |= (u8)(0xff << (n % 8));
+
+	/* From a later word on only: the chunks before keep @b's bits. */
+	first = n / 2 / BITS_PER_LONG * BITS_PER_LONG;
+	vdrep_chunkmap_assign_le(b, first, buf + first / 8, bytes - first / 8);
+	for (c = 0; c < n; c++) {
+		bool want = c < first ? c % 2 == 0 : c % 3 == 0;
+
+		KUNIT_EXPECT_EQ_MSG(test, vdrep_chunkmap_test(b, c), want, "chunk %llu", c);
+		count += want;
+	}
+	KUNIT_EXPECT_EQ(test, vdrep_chunkmap_weight(b), count);
+
+	/* All of it: @b equals @a, count included. */
+	vdrep_chunkmap_assign_le(b, 0, buf, bytes);
+	for (c = 0; c < n; c++)
+		KUNIT_EXPECT_EQ_MSG(test, vdrep_chunkmap_test(b, c), vdrep_chunkmap_test(a, c),
+				    "chunk %llu", c);
+	KUNIT_EXPECT_EQ(test, vdrep_chunkmap_weight(b), vdrep_chunkmap_weight(a));
+
+	/* An empty block clears what it covers. */
+	memset(buf, 0, bytes);
+	vdrep_chunkmap_assign_le(b, 0, buf, bytes);
+	KUNIT_EXPECT_EQ(test, vdrep_chunkmap_weight(b), 0ULL);
+	KUNIT_EXPECT_EQ(test, vdrep_chunkmap_next(b, 0), n);
+}
+
 static struct kunit_case vdrep_chunkmap_cases[] = {
 	KUNIT_CASE_PARAM(chunkmap_to_le, map_size_gen_params),
 	KUNIT_CASE_PARAM(chunkmap_from_le, map_size_gen_params),
+	KUNIT_CASE_PARAM(chunkmap_assign_le, map_size_gen_params),
 	KUNIT_CASE_PARAM(chunk_nr_chunks, chunk_size_gen_params),
 	KUNIT_CASE_PARAM(chunk_last_partial, chunk_size_gen_params),
 	KUNIT_CASE_PARAM(chunkmap_edges, map_size_gen_params),

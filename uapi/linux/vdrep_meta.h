@@ -31,6 +31,14 @@
 
 /* vdrep_meta_sb.flags */
 #define VDREP_META_SB_CLEAN		(1U << 0)	/* last commit: destroy, unload */
+/*
+ * The writer keeps the maps ahead of the data: a chunk's bit is on the
+ * device before any write to the chunk is issued (mirrors: map 0; clones:
+ * map 1, and map 0 cleared before a copied chunk is rewritten), so after an
+ * unclean end the maps can be trusted (metadata-format.rst, "Write intent").
+ */
+#define VDREP_META_SB_WRITE_INTENT	(1U << 1)
+#define VDREP_META_SB_FLAGS		(VDREP_META_SB_CLEAN | VDREP_META_SB_WRITE_INTENT)
 
 /* vdrep_meta_assoc.flags */
 #define VDREP_META_ASSOC_IN_USE		(1U << 0)

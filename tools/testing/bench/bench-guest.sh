@@ -13,7 +13,7 @@
 #   --runtime   seconds of each time-based fio job (default 4)
 #   --size      MiB of each ramdisk (default 128); the snapshot scenario writes its first
 #               quarter, the resync scenario copies all of it
-#   --scenario  passthrough, mirror, snapshot, resync (default: all, in this order)
+#   --scenario  passthrough, mirror, snapshot, resync, intent (default: all, in this order)
 #   --job       only the jobs of that name (e.g. randwrite-qd1), repeatable
 #   --smoke     passthrough, randwrite-qd1 only, 1 rep of 1 s on 16 MiB ramdisks
 #               (options given as well still apply)
@@ -54,10 +54,10 @@ if [ $smoke = 1 ]; then
 	[ ${#only_jobs[@]} -gt 0 ] || only_jobs=(randwrite-qd1)
 fi
 REPS=${reps:-5} RUNTIME=${runtime:-4} SIZE_MIB=${size:-128}
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(passthrough mirror snapshot resync)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(passthrough mirror snapshot resync intent)
 for s in "${scenarios[@]}"; do
 	case $s in
-	passthrough|mirror|snapshot|resync) ;;
+	passthrough|mirror|snapshot|resync|intent) ;;
 	*) echo "bench-guest.sh: unknown scenario $s" >&2; usage ;;
 	esac
 done
@@ -234,11 +234,13 @@ json_num() {
 	[[ $1 =~ \"$2\":([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
 }
 
-# vol_make NAME SOURCE: the volume's device (/dev/vdrepN) in $REPLY.
+# vol_make NAME SOURCE [ARG...]: the volume's device (/dev/vdrepN) in $REPLY; ARGs go to
+# volume create (meta DEV).
 vol_make() {
-	local j
-	j=$("$VDREPCTL" -j volume create "$1" source "$2" chunk-size "$CS") || return 1
-	made_volumes+=("$1")
+	local j name=$1 source=$2
+	shift 2
+	j=$("$VDREPCTL" -j volume create "$name" source "$source" chunk-size "$CS" "$@") || return 1
+	made_volumes+=("$name")
 	[[ $j =~ \"disk\":\"([^\"]+)\" ]] || return 1
 	REPLY=/dev/${BASH_REMATCH[1]}
 	[ -b "$REPLY" ]
@@ -285,7 +287,10 @@ write_jobs() {
 	seqread-1m read 1M libaio 4
 	seqwrite-1m write 1M libaio 4
 	rewrite-qd1 randwrite 4k psync 1
+	randwrite-qd1-fsync randwrite 4k psync 1
 	EOF
+	# fdatasync after every write: every write is acknowledged durable.
+	echo "fdatasync=1" >>"$OUT/jobs/randwrite-qd1-fsync.fio"
 	cat >"$OUT/jobs/fresh-qd1.fio" <<-EOF
 	; fresh-qd1: one 4 KiB write into each chunk of the first \${BENCH_REGION} bytes of
 	; \${BENCH_DEV}, in the random order of \${BENCH_IOLOG} (fresh-chunks.iolog, made
@@ -653,6 +658,47 @@ scenario_resync() {
 			[ -z "${broken[vdrep-$c]:-}" ] || continue
 			timed_copy "vdrep-$c" "$rep" vdrep_copy_done vdrep_copy "$c"
 		done
+	done
+	cleanup
+}
+
+# ---- scenario 5: write-intent cost ---------------------------------------------------------
+
+# The volume's and its metadata device's completed write requests, "VOL META" (diskstats).
+intent_counts() {
+	echo "$(awk '{ print $5 }' "/sys/block/${dev[vdrep-intent]#/dev/}/stat")" \
+		"$(awk '{ print $5 }' /sys/block/ram4/stat)"
+}
+pre_vdrep_intent() { intent0=$(intent_counts); }
+post_vdrep_intent() {
+	local now
+	now=$(intent_counts)
+	EXTRA="writes=$((${now% *} - ${intent0% *})),meta_writes=$((${now#* } - ${intent0#* }))"
+}
+
+# Metadata writes per application write: 4k random writes (with fdatasync, and at QD32) on a
+# volume with a synchronous mirror and a metadata device, against the same without one. The
+# working set is the whole ramdisk: the first rep marks fresh chunks, later ones find most
+# marks still there (a mirror's write intents are cleared intent_clear_secs, 5, after a
+# chunk's last write).
+scenario_intent() {
+	say "intent: vdrep-sync volume ram0 + mirror ram1; vdrep-intent volume ram2 + mirror" \
+		"ram3 + metadata device ram4"
+	brd_load 5
+	prefill /dev/ram0 /dev/ram1 /dev/ram2 /dev/ram3
+	if ! { vol_make bench-nm /dev/ram0 && dev[vdrep-sync]=$REPLY &&
+		ctl assoc create bench-nm/m1 /dev/ram1 --mode sync &&
+		ctl assoc wait bench-nm/m1 --state synchronized --timeout 600; }; then
+		mark_broken intent vdrep-sync "volume or mirror create"
+	fi
+	if ! { vol_make bench-im /dev/ram2 meta /dev/ram4 && dev[vdrep-intent]=$REPLY &&
+		ctl assoc create bench-im/m1 /dev/ram3 --mode sync &&
+		ctl assoc wait bench-im/m1 --state synchronized --timeout 600; }; then
+		mark_broken intent vdrep-intent "volume, metadata device or mirror create"
+	fi
+	local job
+	for job in randwrite-qd1-fsync randwrite-qd32; do
+		HOOKS=1 interleave intent "$job" vdrep-sync vdrep-intent
 	done
 	cleanup
 }

@@ -44,6 +44,11 @@ SCENARIOS = {
         'refs': ['dd-1m', 'dd-64k'],
         'goals': [(None, 'vdrep-mirror', 'dd-1m', 0.9), (None, 'vdrep-clone', 'dd-1m', 0.9)],
     },
+    'intent': {
+        'title': 'Write intents: a synchronous mirror with a metadata device, against none',
+        'refs': ['vdrep-sync'],
+        'goals': [],
+    },
 }
 
 
@@ -172,6 +177,7 @@ def notes(ok):
 
     per_write('old_data_reads', 'old-data-reads/write')
     per_write('s1_chunks', 'chunks preserved/write')
+    per_write('meta_writes', 'metadata writes/write')
     xs = [r['extra']['cow_sectors'] / CHUNK_SECTORS / r['extra']['writes'] for r in ok
           if 'cow_sectors' in r['extra'] and r['extra'].get('writes')]
     if xs:

@@ -618,7 +618,8 @@ eventually()
 # the file JSON (d: vdrepctl -j meta dump or vdrep_meta.py dump), printed;
 # rec(NAME) is association NAME's record, recs(FMT) every record formatted
 # with FMT (a % format over a record) joined by spaces, chunks(NAME, MAP)
-# the chunk ranges of one of its maps.
+# the chunk ranges of one of its maps, chunk_set(NAME, MAP) the same as a
+# set of chunk numbers.
 meta_eval()
 {
 	"$PYTHON" -c '
@@ -633,6 +634,12 @@ def recs(fmt):
     return " ".join(fmt % r for r in d.get("records", []))
 def chunks(name, m):
     return rec(name)["maps"][m]["chunks"]
+def chunk_set(name, m):
+    out = set()
+    for r in filter(None, chunks(name, m).split(",")):
+        lo, _, hi = r.partition("-")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return out
 print(eval(sys.argv[2]))
 ' "$1" "$2"
 }

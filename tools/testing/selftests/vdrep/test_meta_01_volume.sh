@@ -9,8 +9,9 @@
 # destroy writes a last, clean commit and releases the device. A device that
 # already holds vdrep metadata, a missing one, the source itself, one in use,
 # one too small and a path too long are refused and change nothing. A
-# failed metadata write makes the metadata read-only (announced) while the
-# volume goes on serving. What is on the device is read with vdrepctl meta
+# failed metadata write makes the metadata read-only, with the device marked
+# untrusted (the next assemble copies every chunk), or failed when even that
+# mark cannot be written; each is announced, and the volume goes on serving. What is on the device is read with vdrepctl meta
 # dump -j and meta check, offline tools that read it directly.
 
 # shellcheck source=lib.sh disable=SC2016 # eval '...' expands as check runs it
@@ -19,7 +20,7 @@
 test_init
 require_tools sha256sum jq
 dm_require linear error
-ktap_plan 84
+ktap_plan 98
 
 check "vdrep module loaded" load_module || ktap_abort "cannot load $VDREP_KO"
 brd_setup 6 16 || ktap_abort "cannot set up brd ramdisks"
@@ -236,24 +237,62 @@ expect_fail "a metadata path of 128 bytes: ENAMETOOLONG" "$ENAMETOOLONG" \
 	volume create "$V" source /dev/ram0 meta "/dev/$(printf 'p%.0s' {1..123})"
 check "none of them left /dev/ram0 held" open_excl /dev/ram0
 
-# ------------------------------------------------ a failed metadata write
+# ------------------------------------------------ failed metadata writes
 
+# Maps that cannot be written, superblocks that can: read-only, and the
+# device marked untrusted (no write_intent), so the next assemble copies
+# every chunk.
+# The initial copy's intents stay until the fracture drops them: a map write.
+echo 0 >/sys/module/vdrep/parameters/intent_clear_secs
 dmsetup create m01meta --table "$(dm_table_linear /dev/ram3)" && track_dm+=(m01meta)
 check "create $V with metadata on a device-mapper device" \
 	vol_create "$V" /dev/ram0 meta /dev/mapper/m01meta
 monitor_start "$tmpdir/mon"
 check "create mirror $V/b on /dev/ram1" assoc_create "$V/b" /dev/ram1
 assoc_wait_idle "$V/b" >/dev/null
-dmsetup suspend m01meta && dmsetup load m01meta --table "$(dm_table_error /dev/ram3)" &&
-	dmsetup resume m01meta
-check "a setting still succeeds when the commit fails" ctl assoc set "$V/b" --rate 2M
+check "the superblock says write_intent" \
+	meta_is /dev/mapper/m01meta 'str(d["superblock"]["write_intent"]).lower()' true
+sectors=$(dm_sectors /dev/ram3)
+dmsetup suspend m01meta &&
+	dmsetup load m01meta --table "0 32 linear /dev/ram3 0
+32 $((sectors - 32)) error" && dmsetup resume m01meta
+check "fracture $V/b succeeds though its commit cannot write the map" \
+	eval 'assoc_op fracture "$V/b" && assoc_wait "$V/b" fractured'
 check_eq "the metadata is read-only" read-only "$(vol_json "$V" metadata)"
 check "the monitor saw the volume change" \
 	wait_for_line "$tmpdir/mon" "^change volume .*$V.*metadata[: ]read-only"
+check "the kernel log says why" grep -q "metadata is read-only now" <(dmesg)
+check "the device no longer claims write intents, nor a clean stop" \
+	meta_is /dev/ram3 'str(d["superblock"]["write_intent"]).lower() + " " + str(d["superblock"]["clean"]).lower()' "false false"
+check "a setting still succeeds" ctl assoc set "$V/b" --rate 2M
 fio_check "the volume still serves verified writes" m01 "/dev/$(vol_disk "$V")" --size=8M --bs=4k
-check_eq "$V/b is synchronized" synchronized "$(assoc_get "$V/b" copy-state)"
+check "resync $V/b: synchronized" eval 'assoc_op resync "$V/b" && assoc_wait_idle "$V/b"'
+check "volume stop $V (its last commit is not written)" ctl volume stop "$V"
+untrack_volume "$V"
+dmsetup suspend m01meta && dmsetup load m01meta --table "$(dm_table_linear /dev/ram3)" &&
+	dmsetup resume m01meta
+check "assemble $V again from it" vol_create "$V" /dev/ram0 meta /dev/mapper/m01meta
+check "untrusted maps: $V/b copies every chunk and synchronizes" eval \
+	'assoc_wait "$V/b" synchronized &&
+	 [ "$(assoc_get "$V/b" copied-chunks)" = $(( $(dev_size /dev/ram0) / CS )) ]'
 check "destroy $V/b and $V" sh -c "$VDREPCTL assoc destroy $V/b && $VDREPCTL volume destroy $V"
 untrack_volume "$V"
-check "the kernel log says why" grep -q "metadata is read-only now" <(dmesg)
+
+# Nothing can be written: the metadata is failed.
+check "create $V on it once more" vol_create "$V" /dev/ram0 meta /dev/mapper/m01meta
+check "create mirror $V/b on /dev/ram1" assoc_create "$V/b" /dev/ram1
+assoc_wait_idle "$V/b" >/dev/null
+dmsetup suspend m01meta && dmsetup load m01meta --table "$(dm_table_error /dev/ram3)" &&
+	dmsetup resume m01meta
+check "a setting succeeds though its commit fails" ctl assoc set "$V/b" --rate 2M
+check "a write through the volume still succeeds" \
+	chunk_write "/dev/$(vol_disk "$V")" "$CS" 41 fa
+check_eq "the metadata is failed" failed "$(vol_json "$V" metadata)"
+check "the monitor saw the volume change" \
+	wait_for_line "$tmpdir/mon" "^change volume .*$V.*metadata[: ]failed"
+check "the kernel log says why" grep -q "metadata failed" <(dmesg)
+check "destroy $V/b and $V" sh -c "$VDREPCTL assoc destroy $V/b && $VDREPCTL volume destroy $V"
+untrack_volume "$V"
+echo 5 >/sys/module/vdrep/parameters/intent_clear_secs
 
 ktap_finished
