@@ -176,9 +176,11 @@ enum vdrep_operation {
  * @VDREP_META_STATE_TRANSIENT: No metadata device; a restart means a full
  *   copy.
  * @VDREP_META_STATE_WRITABLE: Commits go to the metadata device (meta-path).
- * @VDREP_META_STATE_READ_ONLY: A metadata write failed; maps are kept in
- *   memory only.
- * @VDREP_META_STATE_FAILED: Not reported by this version.
+ * @VDREP_META_STATE_READ_ONLY: A metadata write failed; the device was marked
+ *   so that a later assemble copies every chunk. Maps are kept in memory only.
+ * @VDREP_META_STATE_FAILED: A metadata write failed and so did marking the
+ *   device's maps untrusted: a later assemble may trust maps that miss writes
+ *   made since (wipe it). Maps are kept in memory; the volume goes on serving.
  */
 enum vdrep_meta_state {
 	VDREP_META_STATE_TRANSIENT = 1,
