@@ -18,11 +18,19 @@
 #    sync modes, copy types, priorities, rate limits and view-writable come
 #    back; the monitor sees the volume created, then its associations.
 #  - m03y, whose metadata device (dm-linear) is swapped to "error" before
-#    the rmmod, so the last commit on it is not the clean one: its
-#    Synchronized mirror resyncs every chunk (a chunk of its target changed
-#    while the module was out is repaired), its Fractured mirror has every
-#    chunk dirty, its complete clone stays split, its filling clone is
-#    broken.
+#    the rmmod, so the last commit on it is not the clean one. Its
+#    superblock has write_intent (the maps are on disk before the writes
+#    they cover: checked as two writes return), so its maps are trusted:
+#    the Synchronized mirror copies at most the chunks written since its
+#    sync, the Fractured one has exactly the chunks written while fractured
+#    dirty, the complete clone stays split, the filling clone resumes and
+#    ends with its point in time. A write with the metadata failing, to a
+#    chunk whose bits are on disk, succeeds. Then m03y is stopped and that
+#    unclean metadata restored with write_intent cleared (an older writer's):
+#    the Synchronized mirror resyncs every chunk (a chunk of its target
+#    changed while the volume was stopped is repaired), the Fractured one
+#    has every chunk dirty, the complete clone stays split, the filling
+#    clone is broken.
 #  - r03 (a mirror on a dm-linear target), on whose metadata the refusals
 #    run, each restoring it from an image first: both superblock copies
 #    with a bad checksum (EUCLEAN), a version 2 (EOPNOTSUPP), another name,
@@ -43,7 +51,7 @@
 test_init
 require_tools sha256sum md5sum
 dm_require linear error
-ktap_plan 65
+ktap_plan 78
 
 EINVAL="Invalid argument"
 ENOENT="No such file or directory"
@@ -202,10 +210,35 @@ ymeta_table()
 		dmsetup resume m03ymeta
 }
 
-# m03y's metadata device fails; the volume is written after that.
+# y_intent: chunks 9 and 200 of m03y are written; as the writes return, the
+# maps on disk hold them: yf's map 0 (fractured) all its chunks written, yg's
+# map 1 (filling) both, and its map 0 neither (preserved or copied).
+y_intent()
+{
+	local v
+
+	touch_chunks "$vy" "$CSY" y2 9 200 || return 1
+	v=$(md "$YMETA" '"%s %s %s" % (chunks("yf", 0), chunks("yg", 1), sorted(chunk_set("yg", 0) & {9, 200}))')
+	[ "$v" = "5-7,9,200 9,200 []" ] && return 0
+	echo "yf map 0, yg map 1, yg map 0 of 9 and 200: $v"
+	return 1
+}
+
+# m03y's metadata device fails; chunk 9, whose bits are on disk, is written
+# again: that needs no metadata write.
 y_meta_fails()
 {
-	ymeta_table "$YMETA_ERROR" && touch_chunks "$vy" "$CSY" y2 9 200
+	ymeta_table "$YMETA_ERROR" && touch_chunks "$vy" "$CSY" y3 9
+}
+
+# at_most N VALUE: "yes" when VALUE <= N, else VALUE.
+at_most()
+{
+	if [ -n "$2" ] && [ "$2" -le "$1" ]; then
+		echo yes
+	else
+		echo "'$2'"
+	fi
 }
 
 # sb_field DEV FIELD: a field of the current superblock copy of DEV.
@@ -285,11 +318,14 @@ NCY=$(($(dev_size /dev/ram10) / CSY))
 check "mirrors ys and yf synchronize, yf is fractured and 3 chunks written, clone yc is split" \
 	y_assocs
 HYC=$(view_sha m03y/yc)
+PYG=$(dev_sha256 "$vy")
 check "clone yg on /dev/ram14 with --rate 16K" clone_create m03y/yg /dev/ram14 --rate 16K
 check "m03y's records on disk: ys synchronized, yf fractured, yc split, yg filling" \
 	md_becomes "$YMETA" 'recs("%(name)s=%(copy_state)s")' \
 	"ys=synchronized yf=fractured yc=split yg=unsynchronized"
-check "swap $YMETA to an error target; write chunks 9 and 200 of m03y" \
+check "write chunks 9 and 200 of m03y: as the writes return, the maps on disk hold them (yf's map 0 5-7,9,200; yg's map 1 9,200, its map 0 neither)" \
+	y_intent
+check "swap $YMETA to an error target; write chunk 9 of m03y again (its bits are on disk): the write succeeds" \
 	y_meta_fails
 
 # ---------------------------------------------- r03: what the refusals use
@@ -312,11 +348,13 @@ check "m03x's last commit is clean; its records hold the states assoc show repor
 check "m03x's record of xf: map 0 holds the 5 chunks written" \
 	md_is "$XMETA" 'rec("xf")["maps"][0]["chunks"]' "3,17,40,99,127"
 xgen=$(sb_field "$XMETA" generation)
-check "while the module is out, change chunk 4 of ys's target /dev/ram11" \
-	range_write /dev/ram11 $((4 * CSY)) "$CSY" tampered
 check "reload the module" insmod_vdrep || ktap_abort "cannot reload $VDREP_KO"
-check "swap $YMETA back to linear: m03y's last commit on it is not clean" \
-	eval 'ymeta_table "$YMETA_LINEAR" && [ "$(sb_field "$YMETA" clean)" = False ]'
+check "swap $YMETA back to linear: m03y's last commit on it is not clean, and has write_intent" \
+	eval 'ymeta_table "$YMETA_LINEAR" &&
+	[ "$(sb_field "$YMETA" clean) $(sb_field "$YMETA" write_intent)" = "False True" ]'
+# m03y's metadata as the unclean end left it, for the case without write intent.
+yimg=$tmpdir/m03ymeta.img
+dd if="$YMETA" of="$yimg" bs=1M iflag=direct status=none
 
 # -------------------------------------------------------------- refusals
 
@@ -440,20 +478,53 @@ check_eq "xg's view and target hold its point in time" "$PG $PG" \
 check "m03x's commits go on: generation past $xgen, meta check consistent" \
 	eval '[ "$(sb_field "$XMETA" generation)" -gt "$xgen" ] && "$VDREPCTL" meta check "$XMETA"'
 
-# --------------------------------------------- m03y, unclean: assemble
+# ------------------------- m03y, unclean with write intent: assemble
 
 check "assemble m03y from $YMETA" vol_create m03y /dev/ram10 meta "$YMETA" chunk-size 64K ||
+	ktap_abort "assemble of m03y failed"
+vy=/dev/$(vol_disk m03y)
+check_eq "yf: fractured, dirty-chunks 5 (those written while fractured: 5-7, 9, 200)" \
+	"$ST_FRACTURED 5" "$(assoc_states m03y/yf) $(assoc_get m03y/yf dirty-chunks)"
+check_eq "yc stays split" "$ST_CLONE_SPLIT" "$(assoc_states m03y/yc)"
+check_eq "yc's view reads its point in time" "$HYC" "$(view_sha m03y/yc)"
+check_eq "yg, filling at the unload, comes back filling (not broken)" "$ST_CLONE_FILLING" \
+	"$(assoc_states m03y/yg)"
+check "yg at --rate 0 finishes its fill: split" \
+	eval 'assoc_op set m03y/yg --rate 0 && assoc_wait m03y/yg split'
+check_eq "yg's view and target hold its point in time" "$PYG $PYG" \
+	"$(view_sha m03y/yg) $(dev_sha256 /dev/ram14)"
+check "ys resyncs and becomes synchronized" assoc_wait_idle m03y/ys
+PY=$(dev_sha256 "$vy")
+check_eq "ys: copied at most the 5 chunks written since its sync, its target equals the source" \
+	"yes $PY" "$(at_most 5 "$(assoc_get m03y/ys copied-chunks)") $(dev_sha256 /dev/ram11)"
+check "resync yf: it copies its 5 chunks, its target equals the source" \
+	eval 'assoc_op resync m03y/yf && assoc_wait_idle m03y/yf &&
+	[ "$(assoc_get m03y/yf copied-chunks) $(dev_sha256 /dev/ram12)" = "5 $PY" ]'
+check "meta check of $YMETA: consistent" "$VDREPCTL" meta check "$YMETA"
+
+# ------------- m03y, unclean without write intent (an older writer)
+
+restore_y()
+{
+	dd if="$yimg" of="$YMETA" bs=1M oflag=direct status=none
+}
+check "stop m03y; its unclean metadata restored, write_intent cleared in the current copy (checksum fixed)" \
+	eval 'ctl volume stop m03y && { untrack_volume m03y; restore_y; } &&
+	meta_py set-flags "$YMETA" current -2 &&
+	[ "$(sb_field "$YMETA" clean) $(sb_field "$YMETA" write_intent)" = "False False" ]'
+check "while m03y is stopped, change chunk 4 of ys's target /dev/ram11" \
+	range_write /dev/ram11 $((4 * CSY)) "$CSY" tampered
+check "assemble m03y from $YMETA again" vol_create m03y /dev/ram10 meta "$YMETA" ||
 	ktap_abort "assemble of m03y failed"
 vy=/dev/$(vol_disk m03y)
 check_eq "yf: fractured, every chunk dirty ($NCY)" "$ST_FRACTURED $NCY" \
 	"$(assoc_states m03y/yf) $(assoc_get m03y/yf dirty-chunks)"
 check_eq "yc stays split" "$ST_CLONE_SPLIT" "$(assoc_states m03y/yc)"
 check_eq "yc's view reads its point in time" "$HYC" "$(view_sha m03y/yc)"
-check_eq "yg, filling at the unload, is broken" "$ST_BROKEN" "$(assoc_states m03y/yg)"
+check_eq "yg, filling in that metadata, is broken" "$ST_BROKEN" "$(assoc_states m03y/yg)"
 check "ys resyncs and becomes synchronized" assoc_wait_idle m03y/ys
-PY=$(dev_sha256 "$vy")
-check_eq "ys: copied-chunks $NCY (every chunk), its target equals the source" "$NCY $PY" \
-	"$(assoc_get m03y/ys copied-chunks) $(dev_sha256 /dev/ram11)"
+check_eq "ys: copied-chunks $NCY (every chunk), its target equals the source (chunk 4 repaired)" \
+	"$NCY $PY" "$(assoc_get m03y/ys copied-chunks) $(dev_sha256 /dev/ram11)"
 check "meta check of $YMETA: consistent" "$VDREPCTL" meta check "$YMETA"
 
 ktap_finished

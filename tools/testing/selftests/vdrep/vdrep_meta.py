@@ -8,7 +8,9 @@ Documentation/admin-guide/metadata-format.rst with struct format strings, and
 the CRC-32C is computed bit by bit (vdrepctl's is table-driven).
 test_meta_03_assemble reads what the kernel committed with it (dump) and
 damages a device's superblock copies before an assemble (damage,
-set-version).
+set-version, poke), or turns its last commit into an older writer's one
+(set-flags: write_intent cleared). Superblock flags: clean (1), write_intent
+(2).
 
     vdrep_meta.py crc TEXT             CRC-32C of TEXT, seeded 0xffffffff, not
                                        inverted at the end, as 0x%08x
@@ -44,6 +46,16 @@ set-version).
                                        write the bytes HEX at byte OFFSET of
                                        copy COPY and recompute its checksum
                                        (a well-formed copy with a wrong field)
+    vdrep_meta.py set-flags DEV COPY FLAGS
+                                       set the superblock flags of copy COPY
+                                       (0, 1, or "current": the intact copy
+                                       of the higher generation) to FLAGS, or
+                                       with +N / -N set / clear the bits N,
+                                       and recompute its checksum; prints the
+                                       copy and its flags before and after.
+                                       "-2" clears write_intent: the copy of
+                                       a writer that did not keep its maps
+                                       ahead of the data
 
 A block device is read and written with O_DIRECT (the kernel writes the
 metadata with bios, past the page cache), and written through to it.
@@ -69,6 +81,7 @@ BITMAP_OFFSET = 16384
 ALIGN = 4096
 MAX_ASSOCS = 16
 SB_CLEAN = 1
+SB_WRITE_INTENT = 2
 IN_USE, VIEW_WRITABLE = 1, 2
 
 # Superblock bytes 0-1023 (the records follow at 1024, then 3072 reserved
@@ -84,6 +97,7 @@ assert SB_HEAD.size == 1024 and RECORD.size == 256
 RECORDS_OFFSET = 1024
 # Byte offsets in a copy: the version; a record's rate_limit.
 VERSION_OFFSET = 4
+FLAGS_OFFSET = 104
 RATE_LIMIT_OFFSET = 72
 
 # The seed's values, and vdrepctl's names for them (assoc show's spelling).
@@ -335,7 +349,7 @@ def expected_dump(variant, size=None):
     sb = dict(
         version=VERSION, csum=struct.unpack_from("<I", encode_sb(m, 6))[0],
         uuid="-".join((u[:8], u[8:12], u[12:16], u[16:20], u[20:])),
-        generation=6, flags=0, clean=False, name="data",
+        generation=6, flags=0, clean=False, write_intent=False, name="data",
         source_path=m["source_path"].decode(), source_sectors=131077,
         chunk_size=65536, nr_chunks=1025, sb_bytes=SB_BYTES,
         bitmap_offset=BITMAP_OFFSET, bitmap_bytes=4096,
@@ -493,7 +507,8 @@ def decode(path):
         bitmap_offset=bitmap_offset, bitmap_bytes=bitmap_bytes,
         meta_sectors=meta_sectors, format_time_ns=format_time,
         commit_time_ns=commit_time, flags=flags,
-        clean=bool(flags & SB_CLEAN), max_assocs=max_assocs,
+        clean=bool(flags & SB_CLEAN),
+        write_intent=bool(flags & SB_WRITE_INTENT), max_assocs=max_assocs,
         name=cstr(name), source_path=cstr(source_path))
     records = []
     for slot in range(MAX_ASSOCS):
@@ -565,6 +580,28 @@ def poke(path, copy, offset, data):
     rewrite_copy(path, copy, change)
 
 
+def set_flags(path, copy, spec):
+    """Set (N), add (+N) or clear (-N) superblock flags of copy @copy (0, 1
+    or "current") of @path, checksum recomputed; returns (copy, old, new)."""
+    if copy == "current":
+        copy = decode(path)["current"]
+        if copy is None:
+            raise ValueError("no intact superblock copy")
+    copy = int(copy)
+    value = int(spec.lstrip("+-"), 0)
+    flags = {}
+
+    def change(sb):
+        old = struct.unpack_from("<I", sb, FLAGS_OFFSET)[0]
+        new = (old | value if spec[0] == "+" else
+               old & ~value if spec[0] == "-" else value)
+        struct.pack_into("<I", sb, FLAGS_OFFSET, new)
+        struct.pack_into("<I", sb, 0, crc32c(sb[4:]))
+        flags.update(old=old, new=new)
+    rewrite_copy(path, copy, change)
+    return copy, flags["old"], flags["new"]
+
+
 def main(argv):
     if len(argv) == 3 and argv[1] == "crc":
         print("0x%08x" % crc32c(argv[2].encode()))
@@ -589,6 +626,8 @@ def main(argv):
         damage(argv[2], int(argv[3]), offset)
     elif len(argv) == 5 and argv[1] == "set-version":
         set_version(argv[2], int(argv[3]), int(argv[4], 0))
+    elif len(argv) == 5 and argv[1] == "set-flags":
+        print("copy %d: flags 0x%x -> 0x%x" % set_flags(argv[2], argv[3], argv[4]))
     elif len(argv) == 6 and argv[1] == "poke":
         poke(argv[2], int(argv[3]), int(argv[4], 0), bytes.fromhex(argv[5]))
     else:
