@@ -93,13 +93,12 @@ module_param_cb(intent_clear_secs, &vdrep_intent_clear_secs_ops, &intent_clear_s
 MODULE_PARM_DESC(intent_clear_secs,
 		 "seconds between passes clearing a mirror's write intents of chunks equal again (0: never, until a clean stop)");
 
-
 static_assert(sizeof(struct vdrep_meta_assoc) == 256);
 static_assert(sizeof(struct vdrep_meta_sb) == VDREP_META_SB_BYTES);
 static_assert(offsetof(struct vdrep_meta_sb, assocs) == 1024);
 static_assert(ARRAY_SIZE(((struct vdrep_meta_sb *)0)->assocs) == VDREP_MAX_ASSOCS);
 static_assert(VDREP_META_BLOCK <= PAGE_SIZE);
-static_assert(VDREP_META_MAPS == ARRAY_SIZE(((struct vdrep_assoc *)0)->meta_bits));
+static_assert(ARRAY_SIZE(((struct vdrep_assoc *)0)->meta_bits) == VDREP_META_MAPS);
 
 /* A map block on its way to the device. */
 struct vdrep_meta_out {
@@ -388,6 +387,7 @@ static int vdrep_meta_clear_mirror(struct vdrep_meta *meta, struct vdrep_assoc *
 			continue;
 		}
 		vdrep_chunkmap_clear(bits, c);
+		/* Pairs with the write path's barrier between its mark and its test. */
 		smp_mb__after_atomic();
 		if (vdrep_chunkmap_test(&a->dirty, c) ||
 		    vdrep_chunkmap_test(&a->async_dirty, c) ||
@@ -712,45 +712,56 @@ bool vdrep_meta_write_ready(struct vdrep_volume *vol, struct vdrep_meta_wait *w)
 	return false;
 }
 
+/* Queue the map blocks of @a that a write to chunk @c waits for. */
+static int vdrep_meta_intent_chunk(struct vdrep_meta *meta, struct vdrep_assoc *a, u64 c,
+				   struct llist_node *batch)
+{
+	unsigned long needs = vdrep_meta_chunk_needs(a, c);
+	u64 blk = c / VDREP_META_BLOCK_CHUNKS;
+	unsigned int i;
+	u32 m;
+	int err;
+
+	if (vdrep_is_mirror(a))
+		vdrep_chunkmap_set_range(&a->meta_recent, c, c);
+	for_each_set_bit(m, &needs, VDREP_META_MAPS) {
+		bool queued = false;
+
+		for (i = 0; i < meta->nr_out; i++)
+			if (meta->out[i].a == a && meta->out[i].map == m && meta->out[i].blk == blk)
+				queued = true;
+		if (queued)
+			continue;
+		/* Map 0 of a clone is exact; the others keep intents. */
+		err = vdrep_meta_out_add(meta, a, m, blk,
+					 !vdrep_is_clone(a) || m != VDREP_META_MAP_DIFFER,
+					 true, false, batch);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* Write the map blocks the waiting writes of @batch need. */
 static int vdrep_meta_intent_write(struct vdrep_meta *meta, struct llist_node *batch)
 {
 	struct vdrep_volume *vol = meta->vol;
 	struct vdrep_meta_wait *w;
-	unsigned int id, i;
 	unsigned long ids;
-	int err = 0;
+	unsigned int id;
+	int err;
 	u64 c;
 
 	llist_for_each_entry(w, batch, node) {
 		ids = w->assocs;
 		for_each_set_bit(id, &ids, VDREP_MAX_ASSOCS) {
+			/* The write holds an io_ref on it: it stays in slots[]. */
 			struct vdrep_assoc *a = READ_ONCE(vol->slots[id]);
 
 			for (c = w->first; c <= w->last && c < vol->nr_chunks; c++) {
-				unsigned long needs = vdrep_meta_chunk_needs(a, c);
-				u64 blk = c / VDREP_META_BLOCK_CHUNKS;
-				u32 m;
-
-				if (vdrep_is_mirror(a))
-					vdrep_chunkmap_set_range(&a->meta_recent, c, c);
-				for_each_set_bit(m, &needs, VDREP_META_MAPS) {
-					bool queued = false;
-
-					for (i = 0; i < meta->nr_out; i++)
-						if (meta->out[i].a == a && meta->out[i].map == m &&
-						    meta->out[i].blk == blk)
-							queued = true;
-					if (queued)
-						continue;
-					/* Map 0 of a clone is exact; the others keep intents. */
-					err = vdrep_meta_out_add(meta, a, m, blk,
-								 !vdrep_is_clone(a) ||
-								 m != VDREP_META_MAP_DIFFER,
-								 true, false, batch);
-					if (err)
-						return err;
-				}
+				err = vdrep_meta_intent_chunk(meta, a, c, batch);
+				if (err)
+					return err;
 			}
 		}
 	}

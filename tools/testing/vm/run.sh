@@ -115,7 +115,7 @@ VDREP_KEEP="${keep[*]}"
 ${VDREP_TEST_TIMEOUT:+VDREP_TEST_TIMEOUT=$VDREP_TEST_TIMEOUT}
 EOF
 # The tests' own knobs (seeds, counts, run times) reach the guest too.
-env | grep -E '^VDREP_(FUZZ|FAULT|STRESS)_[A-Z_]+=[[:alnum:]_./:-]*$' >>"$results/guest.env" || true
+env | grep -E '^VDREP_(FUZZ|FAULT|STRESS|CRASH)_[A-Z_]+=[[:alnum:]_./:-]*$' >>"$results/guest.env" || true
 
 # ---- initramfs: busybox + the modules that reach the 9p root, cached per lane --------------
 
