@@ -426,12 +426,18 @@ static int vdrep_meta_write_maps(struct vdrep_meta *meta, struct vdrep_assoc *a,
 	/*
 	 * A fractured mirror marks every write dirty before its bits are
 	 * tested, so its intents can all go now: its map says exactly what
-	 * it tracks, the moment it is committed.
+	 * it tracks, the moment it is committed. Others' commits are clear
+	 * passes too (unless passes are off), so a copy's bits go with the
+	 * commit that records it done.
 	 */
-	if (!clean && vdrep_is_mirror(a) && READ_ONCE(a->io_mode) == VDREP_IO_TRACK) {
-		err = vdrep_meta_clear_mirror(meta, a, false, &stayed);
-		if (err)
-			return err;
+	if (!clean && vdrep_is_mirror(a)) {
+		bool track = READ_ONCE(a->io_mode) == VDREP_IO_TRACK;
+
+		if (track || READ_ONCE(intent_clear_secs)) {
+			err = vdrep_meta_clear_mirror(meta, a, !track, &stayed);
+			if (err)
+				return err;
+		}
 	}
 	for (m = 0; m < VDREP_META_MAPS; m++) {
 		bool keep = !clean && m == VDREP_META_MAP_DIFFER && vdrep_is_mirror(a);

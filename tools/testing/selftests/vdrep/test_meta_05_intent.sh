@@ -95,12 +95,17 @@ check_eq "at once, map 0 of s, a and f holds them (f: exactly them)" \
 	"True True 5,9,200" \
 	"$(meta_q '"%s %s %s" % ({5, 9, 200} <= chunk_set("s", 0), {5, 9, 200} <= chunk_set("a", 0), chunks("f", 0))')"
 
+# Commits announced a moment ago may still land: each writes its superblock
+# (one request; no map block, nothing in them changed), so the count of
+# metadata writes may grow by the generations that went by, and no more.
 # shellcheck disable=SC2034 # read by the checks' eval
-n0=$(meta_writes)
+n0=$(meta_writes) g0=$(meta_q 'd["superblock"]["generation"]')
 check "rewrite chunks 5, 9 and 200 five times" eval \
 	'for i in 1 2 3 4 5; do touch_chunks "$vol" "$CS" "r$i" 5 9 200 || exit 1; done'
-check "no metadata write for chunks whose bits are there" \
-	eval '[ "$(meta_writes)" = "$n0" ] || { diag "metadata writes $n0 -> $(meta_writes)"; false; }'
+check "no metadata write for chunks whose bits are there (commits aside)" eval \
+	'n1=$(meta_writes) g1=$(meta_q "d[\"superblock\"][\"generation\"]") &&
+	 [ $((n1 - n0)) -eq $((g1 - g0)) ] ||
+	 { diag "metadata writes $n0 -> $n1, generation $g0 -> $g1"; false; }'
 check "a write to a new chunk (77) writes its intent" \
 	eval 'touch_chunks "$vol" "$CS" w2 77 && [ "$(meta_writes)" -gt "$n0" ]'
 check_eq "chunk 77 is in map 0 of s and a, and f tracks it" "True True 5,9,77,200" \
