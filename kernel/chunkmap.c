@@ -122,30 +122,9 @@ void vdrep_chunkmap_to_le(const struct vdrep_chunkmap *map, u64 first, u8 *buf,
 	}
 }
 
-u64 vdrep_chunkmap_from_le(struct vdrep_chunkmap *map, u64 first, const u8 *buf,
-			   size_t bytes)
-{
-	u64 newly = 0;
-	size_t i;
-	int b;
-
-	for (i = 0; i < bytes; i++) {
-		u64 chunk = first + (u64)i * 8;
-
-		if (chunk >= map->nr_chunks)
-			break;
-		if (!buf[i])
-			continue;
-		for (b = 0; b < 8 && chunk + b < map->nr_chunks; b++)
-			if ((buf[i] & (1U << b)) && !test_and_set_bit(chunk + b, map->bits))
-				newly++;
-	}
-	atomic64_add(newly, &map->nr_set);
-	return newly;
-}
-
-void vdrep_chunkmap_assign_le(struct vdrep_chunkmap *map, u64 first, const u8 *buf,
-			      size_t bytes)
+/* Bits from an on-disk map: set, and with @assign cleared too; the change of nr_set. */
+static s64 vdrep_chunkmap_apply_le(struct vdrep_chunkmap *map, u64 first, const u8 *buf,
+				   size_t bytes, bool assign)
 {
 	s64 delta = 0;
 	size_t i;
@@ -156,14 +135,29 @@ void vdrep_chunkmap_assign_le(struct vdrep_chunkmap *map, u64 first, const u8 *b
 
 		if (chunk >= map->nr_chunks)
 			break;
+		if (!buf[i] && !assign)
+			continue;
 		for (b = 0; b < 8 && chunk + b < map->nr_chunks; b++) {
 			if (buf[i] & (1U << b)) {
 				if (!test_and_set_bit(chunk + b, map->bits))
 					delta++;
-			} else if (test_and_clear_bit(chunk + b, map->bits)) {
+			} else if (assign && test_and_clear_bit(chunk + b, map->bits)) {
 				delta--;
 			}
 		}
 	}
 	atomic64_add(delta, &map->nr_set);
+	return delta;
+}
+
+u64 vdrep_chunkmap_from_le(struct vdrep_chunkmap *map, u64 first, const u8 *buf,
+			   size_t bytes)
+{
+	return vdrep_chunkmap_apply_le(map, first, buf, bytes, false);
+}
+
+void vdrep_chunkmap_assign_le(struct vdrep_chunkmap *map, u64 first, const u8 *buf,
+			      size_t bytes)
+{
+	vdrep_chunkmap_apply_le(map, first, buf, bytes, true);
 }
