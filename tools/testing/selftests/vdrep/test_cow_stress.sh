@@ -3,7 +3,7 @@
 #
 # Copy-on-write under load. fio runs 4 jobs of random 4 KiB writes with
 # crc32c verification (each job its own quarter of the volume, verifying as
-# it goes: --verify_backlog) for 90 s of its own runtime on every lane (the
+# it goes: --verify_backlog) for 60 s of its own runtime on every lane (the
 # suite runs on every lane within CI's time; VDREP_STRESS_RUNTIME sets a
 # longer one), while a loop
 # takes snapshots and destroys the oldest, at most 4 at once (4 ramdisk
@@ -23,7 +23,7 @@ require_tools fio sha256sum jq
 dm_require linear
 ktap_plan 12
 
-RUNTIME=${VDREP_STRESS_RUNTIME:-90}
+RUNTIME=${VDREP_STRESS_RUNTIME:-60}
 MAX_SNAPS=4
 
 check "vdrep module loaded" load_module || ktap_abort "cannot load $VDREP_KO"

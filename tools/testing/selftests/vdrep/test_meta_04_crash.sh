@@ -31,7 +31,7 @@
 # chunks dirty at the cut": right after the third write, ms (synchronized,
 # three chunks written) copies at most 3 of its 256 chunks.
 #
-# By default an evenly spaced subset of at most VDREP_CRASH_CUTS (10) cuts
+# By default an evenly spaced subset of at most VDREP_CRASH_CUTS (8) cuts
 # is checked, always with the first after the format, the last, and cuts
 # around the initial sync, the clone's fill and the fracture; with
 # VDREP_CRASH_ALL=1 every flush point (about 120, some 12 minutes on lane
@@ -71,7 +71,7 @@ SRC_SECTORS=$((16 * 2048))	# the source slice starts at sector 0
 META_START=$((64 * 2048))
 META_SECTORS=2048
 K0=3				# the direct check's cut: after ack_3
-CUTS_MAX=${VDREP_CRASH_CUTS:-10}
+CUTS_MAX=${VDREP_CRASH_CUTS:-8}
 export VDREP_WAIT_TIMEOUT=${VDREP_WAIT_TIMEOUT:-120}
 
 replay_py()
