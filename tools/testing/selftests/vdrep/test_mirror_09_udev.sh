@@ -133,7 +133,8 @@ check "every u09/m uevent is on the volume's disk $disk" \
 	eval '[ -z "$(uevent_states | grep -v "^$disk ")" ]'
 
 check "destroy u09/m" assoc_destroy u09/m
-check "destroy u09" vol_destroy u09
+# The destroy of u09/m sent a change event: udev probes the disk (opens it) while it runs.
+check "udev settles; destroy u09" eval 'settle && vol_destroy u09'
 check "/dev/vdrep/u09 is gone after settling" eval 'settle && link_absent u09'
 
 if [ "$ktap_failed" -gt 0 ]; then
