@@ -18,15 +18,16 @@
 #   --timeout   time budget of the VM in seconds (default 3600)
 #   --no-setup  do not run setup.sh (the machine is set up already)
 # Environment: VDREP_KO (a module already built for the lane: no module build; vdrepctl
-# is still built when missing), VDREPCTL, VDREP_QEMU_MEM (default here 3G: the snapshot
-# scenario holds 23 ramdisks), VDREP_QEMU_SMP.
+# is still built when missing), VDREPCTL, VDREP_QEMU_TCG (default here thread=multi: the
+# machine is the benchmark's alone, and fio at QD32 gets both cores), VDREP_QEMU_MEM
+# (default here 3G: the snapshot scenario holds 23 ramdisks), VDREP_QEMU_SMP.
 # Braces: bash reads the whole script before running it, so editing it mid-run is safe.
 {
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$BENCH_DIR/../vm/lib.sh"
 
-usage() { sed -n '4,22s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '4,23s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 lane=6.12 out='' timeout=3600 setup=1 guest_args=() smoke=0
 while [ $# -gt 0 ]; do
@@ -79,7 +80,8 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 say "lane $lane: benchmark in a VM (${guest_args[*]:-defaults}); log $log"
 rc=0
-VDREP_KO=$ko VDREP_QEMU_MEM=${VDREP_QEMU_MEM:-3G} "$VM_DIR/run.sh" --lane "$lane" \
+VDREP_KO=$ko VDREP_QEMU_MEM=${VDREP_QEMU_MEM:-3G} VDREP_QEMU_TCG=${VDREP_QEMU_TCG:-thread=multi} \
+	"$VM_DIR/run.sh" --lane "$lane" \
 	--timeout "$timeout" --log "$log" -v --script "$BENCH_DIR/bench-guest.sh" -- \
 	"${guest_args[@]}" || rc=$?
 

@@ -14,10 +14,10 @@
 # beside two debug VMs ran 20 times slower and ran out of time).
 # Environment: VDREP_LANES (stock lanes, default "6.1 6.12 7"), VDREP_DEBUG_LANE (1: run
 # the debug lane, the default; 0: not), VDREP_DEBUG_SHARDS (VMs the debug lane's tests are
-# dealt to, side by side; default 1), VDREP_DEBUG_TESTS (the tests of the debug lane, as
+# dealt to, side by side; default 2), VDREP_DEBUG_TESTS (the tests of the debug lane, as
 # names or globs, or "all"; see debug_stream below), VDREP_LANE_TIMEOUT (the most a stock
-# lane's VM may take, default 2700 s; less when the total budget is short),
-# VDREP_STOCK_SLOTS (stock lanes at once, default 1; see the stock lanes below),
+# lane's VM may take, default what is left of the total budget),
+# VDREP_STOCK_SLOTS (stock lanes at once, default 3; see the stock lanes below),
 # VDREP_TOTAL_BUDGET (seconds the whole command may take, default 5100, 85 minutes: CI stops a run at
 # 90 minutes), plus what run.sh reads.
 # Braces: bash reads the whole script before running it, so editing it mid-run is safe.
@@ -66,10 +66,10 @@ debug_stream() {
 		echo "$p 1 0" >"$logs/debug.counts"
 		return
 	fi
-	# VDREP_DEBUG_SHARDS > 1 deals the lane's tests round-robin to that many VMs side by
-	# side (for a machine with cores to spare: on 2 cores a second VM only takes the
-	# stock lanes' time).
-	local tests=("$@") nshards=${VDREP_DEBUG_SHARDS:-1} k t pids=() f2 s2 want
+	# The lane's tests are dealt round-robin to VDREP_DEBUG_SHARDS VMs side by side (2 by
+	# default: once the stock lanes are done, the debug lane is what is left, and one VM
+	# uses one core: see the stock lanes below).
+	local tests=("$@") nshards=${VDREP_DEBUG_SHARDS:-2} k t pids=() f2 s2 want
 	# What the lane runs by default (about 18 minutes of guest time): the tests made for
 	# its checkers (KUnit, fail_make_request on mirrors and snapshots, dm-dust, netlink
 	# fuzzing with 50k messages as root and 50k unprivileged instead of 100k each), the
@@ -79,8 +79,9 @@ debug_stream() {
 	# (400 s here), test_mirror_01 (150 s) and test_clone_01 (120 s) run on every stock
 	# lane.  The whole suite (VDREP_DEBUG_TESTS=all) takes 5-12 times the stock lanes'
 	# time here (about 8000 s of guest time) and does not fit CI's 90 minutes on 2 cores.
-	want=${VDREP_DEBUG_TESTS:-"test_kunit test_fault_02_* test_fault_03_* test_netlink_fuzz
-		test_volume_01_* test_snapshot_01_* test_meta_05_*"}
+	# In this order, dealt to two VMs, the two get about the same time (the longest first).
+	want=${VDREP_DEBUG_TESTS:-"test_fault_02_* test_netlink_fuzz test_snapshot_01_*
+		test_fault_03_* test_meta_05_* test_volume_01_* test_kunit"}
 	[ "$want" = all ] && want="test_*"
 	if [ ${#tests[@]} -eq 0 ]; then
 		local pattern patterns
@@ -167,16 +168,19 @@ host_check install/check.sh "make install" "under DESTDIR" "module, vdrepctl, ud
 
 # ---- the stock lanes ----------------------------------------------------------------------
 # Each lane builds and runs in the background as soon as a slot is free: VDREP_STOCK_SLOTS
-# lanes at once (default 1).  A stock VM uses about 1.3 of 2 cores on average, but two
-# 2-vCPU VMs side by side on 2 cores are not faster in total: each test took 1.5-6x
-# (median 3x) its time alone and the 6.12 lane ran out of 2700 s (measured in CI,
-# run-all-20261126-042025), where one lane after the other finishes in 16-18 minutes
-# each.  A machine with more cores can raise it.  Each lane's lines go to $logs/LANE.out
-# and are printed in lane order.
+# lanes at once (default 3: all of them), beside the debug stream.  Each VM runs its vCPUs on one host
+# thread (run.sh: TCG thread=single), so VMs side by side share the cores without stalling
+# each other: with multi-threaded TCG, two 2-vCPU VMs on 2 cores took 1.5-6 times (median
+# 3x) each test's time alone (run-all-20261126-042025), since a cross-CPU TLB flush waits
+# for a vCPU thread that is off-CPU; with thread=single the two halves of lane 6.12 side by
+# side took 9 and 12 minutes (one lane at a time with multi-threaded TCG: 19-26 minutes
+# a lane in CI).  Each lane's lines go to
+# $logs/LANE.out and are printed in lane order.
 stock_lane() { # LANE FIRST(1 for the first lane)
 	local lane=$1 budget ctl
 	budget=$((deadline - SECONDS - 120))
-	[ "$budget" -le "${VDREP_LANE_TIMEOUT:-2700}" ] || budget=${VDREP_LANE_TIMEOUT:-2700}
+	[ -z "${VDREP_LANE_TIMEOUT:-}" ] || [ "$budget" -le "$VDREP_LANE_TIMEOUT" ] ||
+		budget=$VDREP_LANE_TIMEOUT
 	if [ "$budget" -lt 120 ]; then
 		echo "not ok $lane vm: not run, the total time budget is used up"
 		echo "0 1 0" >"$logs/$lane.counts"
@@ -226,7 +230,7 @@ tests=("$@")
 lane_pids=()
 first=1
 for lane in $lanes; do
-	while [ "$(busy_slots)" -ge "${VDREP_STOCK_SLOTS:-1}" ]; do
+	while [ "$(busy_slots)" -ge "${VDREP_STOCK_SLOTS:-3}" ]; do
 		sleep 5
 	done
 	say "lane $lane: starting (log: $logs/$lane.out)"

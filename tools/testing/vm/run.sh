@@ -16,7 +16,8 @@
 # directory's settings file, else 300 s); VDREP_KO overrides the module to test, VDREPCTL
 # the utility (e.g. userspace/asan/vdrepctl; ASAN_OPTIONS and UBSAN_OPTIONS are passed on,
 # and so are the tests' VDREP_FUZZ_*, VDREP_FAULT_* and VDREP_STRESS_* knobs);
-# VDREP_QEMU_MEM (default 2G), VDREP_QEMU_SMP (default 2).
+# VDREP_QEMU_MEM (default 2G), VDREP_QEMU_SMP (default 2), VDREP_QEMU_TCG (options of
+# -accel tcg, default thread=single; thread=multi for one host thread per vCPU).
 # Braces: bash reads the whole script before running it, so editing it mid-run is safe.
 {
 set -euo pipefail
@@ -194,7 +195,13 @@ cmdline="console=ttyS0,115200 panic=-1 rdinit=/init loglevel=7 mitigations=off"
 cmdline+=" rcupdate.rcu_cpu_stall_timeout=100 watchdog_thresh=60"
 # Lane-specific additions (the debug lane's env file sets CMDLINE_EXTRA).
 cmdline+="${CMDLINE_EXTRA:+ $CMDLINE_EXTRA}"
-qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "${VDREP_QEMU_MEM:-2G}"
+# One host thread runs both vCPUs in turn (the guest still has 2 CPUs and interleaves them).
+# Multi-threaded TCG makes every cross-CPU TLB flush (each fork, exec, munmap) wait for all
+# vCPU threads: on a busy 2-core host a vCPU thread is often off-CPU, and in the guest
+# fork+exec of /bin/true took 291 ms (47 ms on an idle host), python3 -c pass 1.2 s; with
+# thread=single 55 ms and 0.3 s on the busy host, 41 ms and 0.3 s idle.  Two lanes' halves
+# side by side took 9 and 12 minutes (one 2-vCPU VM per lane at a time: 19-26 minutes).
+qemu=(qemu-system-x86_64 -accel "tcg,${VDREP_QEMU_TCG:-thread=single}" -cpu max -m "${VDREP_QEMU_MEM:-2G}"
 	-smp "${VDREP_QEMU_SMP:-2}" -nodefaults -display none -no-reboot
 	-kernel "$VMLINUZ" -initrd "$CACHE/kernels/$lane/initramfs.cpio.gz" -append "$cmdline"
 	-serial "file:$console"

@@ -69,7 +69,7 @@ check "the goals table has vdrep / dm-linear with a numeric ratio" \
 	grep -qE '^\| passthrough \| randwrite-qd1 \| vdrep / dm-linear \| [0-9]+\.[0-9]{2}x \| ' \
 	"$out/results.md"
 
-check "results.json: a positive median and a ratio for every contender" "$PYTHON" -c '
+check "results.json: a positive median and a ratio for every contender" "$PYTHON" -S -c '
 import json, math, os, sys
 out = sys.argv[1]
 d = json.load(open(os.path.join(out, "results.json")))
@@ -83,7 +83,7 @@ assert math.isfinite(r) and r > 0, r
 assert not d["setup_failures"], d["setup_failures"]
 ' "$out"
 
-check "a fio JSON file and the job file for every run" "$PYTHON" -c '
+check "a fio JSON file and the job file for every run" "$PYTHON" -S -c '
 import json, os, sys
 out = sys.argv[1]
 runs = json.load(open(os.path.join(out, "results.json")))["runs"]

@@ -21,7 +21,7 @@ ktap_plan 45
 
 meta_py()
 {
-	"$PYTHON" "$VDREP_TEST_DIR/vdrep_meta.py" "$@"
+	"$PYTHON" -S "$VDREP_TEST_DIR/vdrep_meta.py" "$@"
 }
 
 img() { echo "$tmpdir/$1.img"; }
@@ -126,7 +126,7 @@ check "good image: dump's text shows the records' fields and map ranges" has_all
 	"map 0: set 100 chunks 100-199" "map 1: set 6 chunks 0-2,1022-1024"
 check "good image: dump -j shows every field and map as written" dump_matches good "$good"
 "$VDREPCTL" -j -p meta dump "$good" >"$tmpdir/pretty.json" 2>&1
-"$PYTHON" -c '
+"$PYTHON" -S -c '
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:])
 sys.exit(a != b)

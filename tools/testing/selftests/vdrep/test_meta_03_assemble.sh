@@ -76,7 +76,7 @@ YMETA_ERROR="0 2048 error"
 
 meta_py()
 {
-	"$PYTHON" "$VDREP_TEST_DIR/vdrep_meta.py" "$@"
+	"$PYTHON" -S "$VDREP_TEST_DIR/vdrep_meta.py" "$@"
 }
 
 # md DEV EXPR: meta_eval EXPR over vdrep_meta.py dump of DEV.

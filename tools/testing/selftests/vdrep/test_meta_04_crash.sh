@@ -76,7 +76,7 @@ export VDREP_WAIT_TIMEOUT=${VDREP_WAIT_TIMEOUT:-120}
 
 replay_py()
 {
-	"$PYTHON" "$VDREP_TEST_DIR/vdrep_logreplay.py" "$@"
+	"$PYTHON" -S "$VDREP_TEST_DIR/vdrep_logreplay.py" "$@"
 }
 
 # slices_on DEV: the five slices, as dm-linear pieces of DEV.
@@ -155,7 +155,7 @@ acks_read()
 		specs+=("$i:${ACK_OFF[i]}:${ACK_LEN[i]}")
 	done
 	[ ${#specs[@]} -gt 0 ] || return 0
-	"$PYTHON" -c '
+	"$PYTHON" -S -c '
 import mmap, os, sys
 fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECT)
 bad = 0
@@ -189,7 +189,7 @@ same_dev()
 # diff_chunks A B: the chunks (of CS bytes) in which A and B differ.
 diff_chunks()
 {
-	"$PYTHON" -c '
+	"$PYTHON" -S -c '
 import sys
 a, b = open(sys.argv[1], "rb"), open(sys.argv[2], "rb")
 out, c = [], 0

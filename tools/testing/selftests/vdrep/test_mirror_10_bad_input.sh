@@ -176,7 +176,7 @@ expect_fail_cmd "non-root assoc set: EPERM" "$EPERM" "" \
 expect_fail_cmd "non-root assoc destroy: EPERM" "$EPERM" "" \
 	nobody "$tmpdir/vdrepctl" assoc destroy b10/m
 expect_fail_cmd "non-root raw assoc-modify: EPERM" "$EPERM" "" \
-	nobody "$PYTHON" "$tmpdir/vdrep_nl.py" assoc-modify --volume b10 --name m --operation activate
+	nobody "$PYTHON" -S "$tmpdir/vdrep_nl.py" assoc-modify --volume b10 --name m --operation activate
 show_as_nobody()
 {
 	nobody "$tmpdir/vdrepctl" -j assoc show b10 >"$tmpdir/show.out" 2>&1 &&

@@ -39,12 +39,12 @@ check "async mirror m13/a on /dev/mapper/m13l, synchronized" \
 	eval 'assoc_create m13/a /dev/mapper/m13l --mode async && assoc_wait_idle m13/a'
 # dm-log-writes logs completed writes at the next flush: flush the initial
 # copy's out first, so that only what follows is after the mark.
-"$PYTHON" -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd)' \
+"$PYTHON" -S -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd)' \
 	/dev/mapper/m13l
 dmsetup message m13l 0 mark vdrep-m13-start
 
 # One write at 1 MiB, then fsync, with nothing in between.
-check "a direct write and an fsync of the volume" "$PYTHON" -c '
+check "a direct write and an fsync of the volume" "$PYTHON" -S -c '
 import mmap, os, sys
 fd = os.open(sys.argv[1], os.O_WRONLY | os.O_DIRECT)
 buf = mmap.mmap(-1, 4096)
@@ -58,7 +58,7 @@ check "destroy m13/a, remove the log-writes target (its log is complete)" \
 
 # Entries after the mark: the 4 KiB write at 1 MiB must come before the
 # first flush that follows the mark.
-check "the log shows the write before the flush that followed it" "$PYTHON" -c '
+check "the log shows the write before the flush that followed it" "$PYTHON" -S -c '
 import struct, sys
 FLUSH, MARK = 1, 8
 with open(sys.argv[1], "rb") as f:

@@ -29,7 +29,7 @@ require_tools jq cmp sha256sum mkfs.ext4 e2fsck fsfreeze setsid
 # number of blocks.
 extract()
 {
-	"$PYTHON" - "$GUIDE" "$1" "$SECTION" <<'PY'
+	"$PYTHON" -S - "$GUIDE" "$1" "$SECTION" <<'PY'
 import os, re, sys
 
 lines = open(sys.argv[1], encoding="utf-8").read().split("\n")

@@ -258,7 +258,7 @@ nobody()
 expect_fail_cmd "non-root snapshot create: EPERM" "$EPERM" "" \
 	nobody "$tmpdir/vdrepctl" assoc create s06/x /dev/ram5 --type snapshot
 expect_fail_cmd "non-root raw snapshot create: EPERM" "$EPERM" "" \
-	nobody "$PYTHON" "$tmpdir/vdrep_nl.py" assoc-create --volume s06 --name x \
+	nobody "$PYTHON" -S "$tmpdir/vdrep_nl.py" assoc-create --volume s06 --name x \
 	--target /dev/ram5 --sync-type snapshot
 expect_fail_cmd "non-root resync of a snapshot: EPERM" "$EPERM" "" \
 	nobody "$tmpdir/vdrepctl" assoc resync s06/w

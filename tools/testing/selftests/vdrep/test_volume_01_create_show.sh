@@ -34,7 +34,7 @@ check_json()
 {
 	local desc=$1 file=$2 expr=$3
 
-	if "$PYTHON" -c '
+	if "$PYTHON" -S -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)

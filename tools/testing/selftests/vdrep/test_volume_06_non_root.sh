@@ -33,7 +33,7 @@ nobody()
 expect_fail_cmd "non-root volume create: EPERM" "$EPERM" "" \
 	nobody "$tmpdir/vdrepctl" volume create t06 source /dev/ram0
 expect_fail_cmd "non-root raw create: EPERM" "$EPERM" "" \
-	nobody "$PYTHON" "$tmpdir/vdrep_nl.py" create --name t06 --source /dev/ram0
+	nobody "$PYTHON" -S "$tmpdir/vdrep_nl.py" create --name t06 --source /dev/ram0
 check "/dev/ram0 is not held after the refusals" open_excl /dev/ram0
 
 check "root creates t06" vol_create t06 /dev/ram0 || ktap_abort "volume create failed"

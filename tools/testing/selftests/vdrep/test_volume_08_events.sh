@@ -66,7 +66,7 @@ check "the JSON destroy notification arrives" \
 
 json_events_check()
 {
-	"$PYTHON" - "$jmon" "$destroy_seq" <<'PY'
+	"$PYTHON" -S - "$jmon" "$destroy_seq" <<'PY'
 import json, sys
 lines = [l for l in open(sys.argv[1]) if l.strip()]
 objs = [json.loads(l) for l in lines]          # every line is one object
