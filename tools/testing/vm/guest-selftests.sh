@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Default guest script of run.sh: runs each selftest given as an argument (absolute paths),
-# one after the other, each under its own time limit, with its KTAP output in
+# one after the other (those named by VDREP_ASAN_TESTS with VDREPCTL_ASAN as VDREPCTL), each
+# under its own time limit, with its KTAP output in
 # $VDREP_RESULTS/<test>.ktap and its exit status in $VDREP_RESULTS/<test>.rc.
 # The kernel log gets begin/end markers so a splat can be tied to the test that caused it.
 # On a kernel with kmemleak (the debug lane), reports from boot are cleared first, and after
@@ -25,13 +26,31 @@ if [ -w "$KMEMLEAK" ]; then
 	echo clear >"$KMEMLEAK"
 fi
 
+# asan_test NAME: NAME is one of VDREP_ASAN_TESTS (names or globs), to run with
+# VDREPCTL_ASAN, the sanitizer build of vdrepctl.
+asan_test() {
+	local pattern patterns
+	[ -n "${VDREPCTL_ASAN:-}" ] || return 1
+	read -ra patterns <<<"${VDREP_ASAN_TESTS:-}"
+	for pattern in "${patterns[@]}"; do
+		# shellcheck disable=SC2053 # a glob on purpose
+		[[ $1 == ${pattern%.sh} ]] && return 0
+	done
+	return 1
+}
+
 for t in "$@"; do
 	name=$(basename "$t" .sh)
 	limit=$(test_timeout "$t")
+	ctl=$VDREPCTL with=
+	if asan_test "$name"; then
+		ctl=$VDREPCTL_ASAN with=", with $VDREPCTL_ASAN"
+	fi
 	echo "vdrep-vm: begin $name" >/dev/kmsg
-	echo "# vdrep-vm: running $name (limit ${limit}s)"
+	echo "# vdrep-vm: running $name (limit ${limit}s)$with"
 	start=$SECONDS
-	(cd /tmp && timeout -k 10 "$limit" bash "$t" </dev/null 2>&1) | tee "$VDREP_RESULTS/$name.ktap"
+	(cd /tmp && VDREPCTL=$ctl timeout -k 10 "$limit" bash "$t" </dev/null 2>&1) |
+		tee "$VDREP_RESULTS/$name.ktap"
 	rc=${PIPESTATUS[0]}
 	echo "$rc" >"$VDREP_RESULTS/$name.rc"
 	echo "# vdrep-vm: $name exited $rc after $((SECONDS - start))s"

@@ -14,7 +14,8 @@
 #   -v         stream the guest's own output (not the kernel's) while it runs
 # Environment: VDREP_TEST_TIMEOUT overrides each test's time limit (else the selftest
 # directory's settings file, else 300 s); VDREP_KO overrides the module to test, VDREPCTL
-# the utility (e.g. userspace/asan/vdrepctl; ASAN_OPTIONS and UBSAN_OPTIONS are passed on,
+# the utility (e.g. userspace/asan/vdrepctl; ASAN_OPTIONS and UBSAN_OPTIONS are passed on;
+# VDREPCTL_ASAN with VDREP_ASAN_TESTS, test names or globs, runs those tests with it,
 # and so are the tests' VDREP_FUZZ_*, VDREP_FAULT_* and VDREP_STRESS_* knobs);
 # VDREP_QEMU_MEM (default 2G), VDREP_QEMU_SMP (default 2), VDREP_QEMU_TCG (options of
 # -accel tcg, default thread=single; thread=multi for one host thread per vCPU).
@@ -106,6 +107,8 @@ VDREP_KREL=$KREL
 VDREP_MODDIR=$MODDIR
 VDREP_KO=$ko
 VDREPCTL=${VDREPCTL:-$VDREP_TOP/userspace/vdrepctl}
+VDREPCTL_ASAN=${VDREPCTL_ASAN:-}
+VDREP_ASAN_TESTS="${VDREP_ASAN_TESTS:-}"
 ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS}
 ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS}
 VDREP_TOP=$VDREP_TOP

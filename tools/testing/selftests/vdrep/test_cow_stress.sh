@@ -3,9 +3,8 @@
 #
 # Copy-on-write under load. fio runs 4 jobs of random 4 KiB writes with
 # crc32c verification (each job its own quarter of the volume, verifying as
-# it goes: --verify_backlog) for 60 s of its own runtime on every lane (the
-# suite runs on every lane within CI's time; VDREP_STRESS_RUNTIME sets a
-# longer one), while a loop
+# it goes: --verify_backlog) for 60 s of its own runtime (VDREP_STRESS_RUNTIME
+# sets another; run-all.sh gives 30 s on every lane, for CI's time), while a loop
 # takes snapshots and destroys the oldest, at most 4 at once (4 ramdisk
 # stores, each with room for every chunk of the 16 MiB volume). Each new
 # snapshot's view is read twice, a few seconds apart while fio keeps
