@@ -201,7 +201,7 @@ stock_lane() { # LANE FIRST(1 for the first lane)
 	# (VDREP_ASAN_TESTS, names or globs, or "all") with vdrepctl built with ASan, LSan and
 	# UBSan (any report aborts it).  Not every test: a sanitized vdrepctl takes twice as
 	# long to run in the guest (1.2 s against 0.6 s on a busy host), and with it for every
-	# test that lane was the last to end by a quarter of an hour (test_mirror_08: 726 s
+	# test that lane ended 8 minutes after the others (test_mirror_08: 726 s
 	# against 366 s on lane 6.12 beside it).
 	local asan=()
 	if [ "$2" = 1 ]; then
