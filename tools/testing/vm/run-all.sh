@@ -211,8 +211,10 @@ stock_lane() { # LANE FIRST(1 for the first lane)
 				test_snapshot_06_* test_snapshot_20_* test_clone_02_* test_clone_20_*
 				test_meta_02_*"}
 			[ "$want" = all ] && want="test_*"
-			asan=(VDREPCTL_ASAN="$VDREP_TOP/userspace/asan/vdrepctl"
-				VDREP_ASAN_TESTS="${want//[$'\n\t']/ }")
+			local pats
+			read -ra pats <<<"${want//[$'\n\t']/ }"
+			want=${pats[*]}
+			asan=(VDREPCTL_ASAN="$VDREP_TOP/userspace/asan/vdrepctl" VDREP_ASAN_TESTS="$want")
 			say "lane $lane: vdrepctl with AddressSanitizer and UBSan for $want"
 		else
 			echo "not ok $lane build: vdrepctl's sanitizer build failed (log: $logs/asan-build.log)"
