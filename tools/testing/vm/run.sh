@@ -14,9 +14,9 @@
 #   -v         stream the guest's own output (not the kernel's) while it runs
 # Environment: VDREP_TEST_TIMEOUT overrides each test's time limit (else the selftest
 # directory's settings file, else 300 s); VDREP_KO overrides the module to test, VDREPCTL
-# the utility (e.g. userspace/asan/vdrepctl; ASAN_OPTIONS and UBSAN_OPTIONS are passed on;
-# VDREPCTL_ASAN with VDREP_ASAN_TESTS, test names or globs, runs those tests with it,
+# the utility (e.g. userspace/asan/vdrepctl; ASAN_OPTIONS and UBSAN_OPTIONS are passed on,
 # and so are the tests' VDREP_FUZZ_*, VDREP_FAULT_* and VDREP_STRESS_* knobs);
+# VDREPCTL_ASAN with VDREP_ASAN_TESTS (test names or globs): those tests run with it;
 # VDREP_QEMU_MEM (default 2G), VDREP_QEMU_SMP (default 2), VDREP_QEMU_TCG (options of
 # -accel tcg, default thread=single; thread=multi for one host thread per vCPU).
 # Braces: bash reads the whole script before running it, so editing it mid-run is safe.
