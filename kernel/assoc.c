@@ -16,6 +16,7 @@
 #include <linux/string.h>
 
 #include "vdrep.h"
+#include "../uapi/linux/vdrep_meta.h"
 
 #define VDREP_BACKLOG_DEFAULT	(16ULL << 20)
 
@@ -272,6 +273,7 @@ static void vdrep_assoc_free(struct vdrep_assoc *a)
 {
 	vdrep_copy_exit(a);
 	vdrep_meta_assoc_exit(a);
+	vdrep_store_exit(a);
 	xa_destroy(&a->store_map);
 	vdrep_chunkmap_exit(&a->restore);
 	vdrep_chunkmap_exit(&a->changed);
@@ -339,12 +341,15 @@ static int vdrep_assoc_check_target(struct vdrep_assoc *a, struct netlink_ext_ac
 		return -EINVAL;
 	}
 	if (vdrep_is_snapshot(a)) {
-		/* Chunk 0 is kept for the store's header. */
-		if (chunks < 2) {
-			NL_SET_ERR_MSG(extack, "snapshot store is too small: it needs at least two chunks");
+		/* Header and map first, then at least one data slot. */
+		if (vdrep_store_layout(a, chunks)) {
+			NL_SET_ERR_MSG(extack, "snapshot store is too small: it needs 8 KiB (at least a chunk) of header, a chunk of map and a chunk of data");
 			return -EINVAL;
 		}
-		a->store_slots = chunks - 1;
+		if (bdev_logical_block_size(target) > VDREP_STORE_BLOCK) {
+			NL_SET_ERR_MSG(extack, "snapshot store's logical block size is above 4096 bytes");
+			return -EINVAL;
+		}
 	} else if (bdev_nr_sectors(target) < get_capacity(vol->disk)) {
 		NL_SET_ERR_MSG(extack, "target is smaller than the volume");
 		return -EINVAL;
@@ -392,7 +397,6 @@ static struct vdrep_assoc *vdrep_assoc_alloc(struct vdrep_volume *vol, u32 id,
 	a->view_writable = p->view_writable;
 	a->requested = VDREP_COPY_STATE_NOT_APPLICABLE;
 	a->last_percent = U32_MAX;
-	a->store_next = 1;
 	a->resume_phase = VDREP_PH_SYNCING;
 	spin_lock_init(&a->lock);
 	mutex_init(&a->drain_mutex);
@@ -422,6 +426,8 @@ static struct vdrep_assoc *vdrep_assoc_alloc(struct vdrep_volume *vol, u32 id,
 		err = vdrep_copy_init(a);
 	if (!err)
 		err = vdrep_meta_assoc_init(a);
+	if (!err)
+		err = vdrep_store_init(a);
 	if (err)
 		goto err_free;
 
@@ -486,8 +492,19 @@ struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol,
 	if (IS_ERR(a))
 		return a;
 
+	if (vdrep_is_snapshot(a) && !p->prepare_only) {
+		/* The point in time: its store header is written before any write preserves. */
+		a->sync_time = ktime_get_real_ns();
+		err = vdrep_store_take(a);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot write the snapshot store's header");
+			vdrep_bdev_close(&a->target);
+			vdrep_assoc_free(a);
+			return ERR_PTR(err);
+		}
+	}
 	if (vdrep_is_snapshot(a)) {
-		/* Nothing preserved yet; the point in time is now (below). */
+		/* Nothing preserved yet; the point in time is now (above). */
 		a->phase = p->prepare_only ? VDREP_PH_PREPARED : VDREP_PH_SPLIT;
 		a->io_mode = p->prepare_only ? VDREP_IO_NONE : VDREP_IO_COW;
 	} else {
@@ -509,7 +526,8 @@ struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol,
 	/* The point in time of a snapshot or clone, and what an activation relies on. */
 	vdrep_assoc_publish(a);
 	if (!vdrep_is_mirror(a) && !p->prepare_only) {
-		a->sync_time = ktime_get_real_ns();
+		if (!a->sync_time)
+			a->sync_time = ktime_get_real_ns();
 		if (vdrep_is_snapshot(a) || vdrep_is_clone(a)) {
 			err = vdrep_view_create(a);
 			if (err)
@@ -536,8 +554,9 @@ struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol,
 static enum vdrep_io_mode vdrep_restored_io_mode(struct vdrep_assoc *a,
 						 enum vdrep_phase phase)
 {
-	if (vdrep_is_snapshot(a))
-		return VDREP_IO_NONE;	/* prepared, or broken */
+	if (vdrep_is_snapshot(a))	/* preserving for its point in time, or not yet or no more */
+		return (phase == VDREP_PH_SPLIT || phase == VDREP_PH_SKEWED) ?
+		       VDREP_IO_COW : VDREP_IO_NONE;
 	if (vdrep_is_clone(a)) {
 		switch (phase) {
 		case VDREP_PH_SYNCING:
@@ -572,8 +591,8 @@ static enum vdrep_io_mode vdrep_restored_io_mode(struct vdrep_assoc *a,
  * commit was the clean one of a stop, or its writer kept write intents
  * (meta.c). If not, writes since the commit before may be missing from
  * the maps, so every chunk counts as differing, and a clone still taking
- * its point in time through copy-on-write comes back Broken. A snapshot
- * always does (prepared stays prepared): its store map is in memory only.
+ * its point in time through copy-on-write comes back Broken. A snapshot's
+ * point in time comes from its store (store.c), which is durable on its own.
  * Nothing starts: vdrep_assoc_resume() does, once the volume is visible.
  * Caller holds vdrep_volumes_lock.
  */
@@ -606,11 +625,18 @@ struct vdrep_assoc *vdrep_assoc_restore(struct vdrep_volume *vol, u32 id,
 	}
 
 	if (vdrep_is_snapshot(a)) {
-		/* This version keeps a snapshot's store map in memory only. */
+		/* Its store says what it holds; the record's map may lag behind. */
 		vdrep_chunkmap_clear_all(&a->dirty);
 		vdrep_chunkmap_clear_all(&a->restore);
-		if (phase != VDREP_PH_PREPARED)
-			phase = VDREP_PH_BROKEN;
+		if (phase == VDREP_PH_SPLIT || phase == VDREP_PH_SKEWED) {
+			err = vdrep_store_load(a, extack);
+			if (err) {
+				pr_err("%s: snapshot %s: its store on %s cannot be brought back (%d)\n",
+				       vol->disk->disk_name, a->name, a->target_path, err);
+				goto err_free;
+			}
+			sync_time = a->sync_time;
+		}
 	} else if (!trusted) {
 		vdrep_chunkmap_set_all(&a->dirty);
 		if (vdrep_is_clone(a)) {

@@ -194,7 +194,7 @@ static bool vdrep_snapshot_alloc_slot(struct vdrep_assoc *a, u64 *slot)
 	bool ok;
 
 	spin_lock_irqsave(&a->lock, flags);
-	ok = a->store_next <= a->store_slots;
+	ok = a->store_next < a->store_first + a->store_slots;
 	if (ok)
 		*slot = a->store_next++;
 	spin_unlock_irqrestore(&a->lock, flags);
@@ -207,7 +207,7 @@ u64 vdrep_snapshot_store_used(struct vdrep_assoc *a)
 	u64 used;
 
 	spin_lock_irqsave(&a->lock, flags);
-	used = a->store_next ? (a->store_next - 1) * a->vol->chunk_size : 0;
+	used = (a->store_next - a->store_first) * a->vol->chunk_size;
 	spin_unlock_irqrestore(&a->lock, flags);
 	return used;
 }
@@ -220,7 +220,7 @@ void vdrep_snapshot_reset(struct vdrep_assoc *a)
 	xa_destroy(&a->store_map);
 	vdrep_chunkmap_clear_all(&a->dirty);
 	spin_lock_irqsave(&a->lock, flags);
-	a->store_next = 1;
+	a->store_next = a->store_first;
 	spin_unlock_irqrestore(&a->lock, flags);
 }
 
@@ -243,19 +243,27 @@ void vdrep_cow_view_wait(struct vdrep_assoc *a, u64 chunk)
 	wait_event(a->view_wait, !vdrep_buckets_busy(a->view_buckets, chunk, chunk));
 }
 
-/* @a now holds @chunk's point-in-time data (at @slot for a snapshot). */
-static void vdrep_cow_record(struct vdrep_assoc *a, u64 chunk, u64 slot)
+/*
+ * @a now holds @chunk's point-in-time data (at @slot for a snapshot, whose
+ * store map entry is durable before this returns).
+ */
+static bool vdrep_cow_record(struct vdrep_assoc *a, u64 chunk, u64 slot)
 {
 	if (vdrep_is_snapshot(a)) {
+		if (vdrep_store_record(a, slot, chunk)) {
+			vdrep_assoc_fault(a, &a->target_write_errors);
+			return false;
+		}
 		if (xa_is_err(xa_store(&a->store_map, chunk, xa_mk_value(slot), GFP_NOIO))) {
 			vdrep_assoc_break(a, "no memory for the snapshot's map");
-			return;
+			return false;
 		}
 		vdrep_chunkmap_set_range(&a->dirty, chunk, chunk);
 	} else if (vdrep_chunkmap_clear(&a->dirty, chunk)) {
 		atomic64_inc(&a->copied_chunks);
 	}
 	vdrep_cow_view_wait(a, chunk);
+	return true;
 }
 
 /* Where @a keeps @chunk: a new store slot, or the same place on a clone. */
@@ -512,7 +520,8 @@ blk_status_t vdrep_cow_view_write_prepare(struct vdrep_assoc *a, u64 chunk, bool
 		if (status)
 			goto out;
 	}
-	vdrep_cow_record(a, chunk, slot);
+	if (!vdrep_cow_record(a, chunk, slot))
+		status = BLK_STS_IOERR;
 out:
 	vdrep_cow_release(vol, &hold);
 	if (buf)

@@ -1379,6 +1379,12 @@ u32 vdrep_meta_state(const struct vdrep_volume *vol)
 	return vol->meta ? vol->meta->state : VDREP_META_STATE_TRANSIENT;
 }
 
+/* The volume's uuid, as its metadata device holds it; NULL when transient. */
+const u8 *vdrep_meta_uuid(const struct vdrep_volume *vol)
+{
+	return vol->meta ? vol->meta->uuid : NULL;
+}
+
 const char *vdrep_meta_path(const struct vdrep_volume *vol)
 {
 	return vol->meta ? vol->meta->path : NULL;

@@ -182,13 +182,25 @@ static int vdrep_op_failover(struct vdrep_assoc *a, struct netlink_ext_ack *exta
 /* ------------------------------------------------------------ snapshots */
 
 /* Take the point in time: from now on writes preserve what it needs. */
-static int vdrep_snapshot_take(struct vdrep_assoc *a)
+static int vdrep_snapshot_take(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
 {
+	u64 now = ktime_get_real_ns();
 	unsigned long flags;
+	int err;
 
+	/* Its store's header first: no write preserves for it before. */
+	spin_lock_irqsave(&a->lock, flags);
+	a->sync_time = now;
+	spin_unlock_irqrestore(&a->lock, flags);
+	err = vdrep_store_take(a);
+	if (err) {
+		vdrep_assoc_break(a, "cannot write its store's header");
+		vdrep_assoc_announce(a);
+		NL_SET_ERR_MSG(extack, "cannot write the snapshot store's header: the snapshot is broken");
+		return err;
+	}
 	vdrep_assoc_drain(a, VDREP_IO_COW);
 	spin_lock_irqsave(&a->lock, flags);
-	a->sync_time = ktime_get_real_ns();
 	vdrep_assoc_set_phase_locked(a, VDREP_PH_SPLIT);
 	spin_unlock_irqrestore(&a->lock, flags);
 	vdrep_assoc_announce(a);
@@ -196,13 +208,13 @@ static int vdrep_snapshot_take(struct vdrep_assoc *a)
 }
 
 /* A new point in time: no write preserves for the old one, the store empties. */
-static int vdrep_snapshot_resync(struct vdrep_assoc *a)
+static int vdrep_snapshot_resync(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
 {
 	vdrep_assoc_set_phase(a, VDREP_PH_RESYNCING);
 	vdrep_assoc_drain(a, VDREP_IO_NONE);
 	vdrep_snapshot_reset(a);
 	atomic64_set(&a->copied_chunks, 0);
-	return vdrep_snapshot_take(a);
+	return vdrep_snapshot_take(a, extack);
 }
 
 /*
@@ -226,18 +238,19 @@ static void vdrep_snapshot_restore(struct vdrep_assoc *a)
 	queue_work(vdrep_wq, &a->restore_work);
 }
 
-static int vdrep_snapshot_operate(struct vdrep_assoc *a, u32 op)
+static int vdrep_snapshot_operate(struct vdrep_assoc *a, u32 op,
+				  struct netlink_ext_ack *extack)
 {
 	switch (op) {
 	case VDREP_OPERATION_ACTIVATE:
-		return vdrep_snapshot_take(a);
+		return vdrep_snapshot_take(a, extack);
 	case VDREP_OPERATION_RESYNC:
 		/* Broken during a restore: the restore is what must go on. */
 		if (rcu_access_pointer(a->vol->redirect) == a) {
 			vdrep_snapshot_restore(a);
 			return 0;
 		}
-		return vdrep_snapshot_resync(a);
+		return vdrep_snapshot_resync(a, extack);
 	case VDREP_OPERATION_RESTORE:
 		vdrep_snapshot_restore(a);
 		return 0;
@@ -379,7 +392,7 @@ int vdrep_assoc_operate(struct vdrep_assoc *a, u32 op, struct netlink_ext_ack *e
 
 	vdrep_assoc_request(a, op);
 	if (vdrep_is_snapshot(a))
-		return vdrep_snapshot_operate(a, op);
+		return vdrep_snapshot_operate(a, op, extack);
 	if (vdrep_is_clone(a))
 		return vdrep_clone_operate(a, op);
 	switch (op) {

@@ -87,6 +87,7 @@
 
 struct vdrep_assoc;
 struct vdrep_meta;
+struct vdrep_store;
 
 /*
  * A write waiting for its chunks' bits to reach the metadata device
@@ -240,10 +241,15 @@ struct vdrep_assoc {
 	struct vdrep_chunkmap meta_recent;
 	bool meta_fresh;		/* its maps on the device are stale: rewrite all */
 
-	/* Snapshot store: chunk -> slot; slot 0 is kept for a header. */
+	/*
+	 * Snapshot store: chunk -> the store's chunk holding its data (a data
+	 * slot); header and map come first on the device (store.c).
+	 */
 	struct xarray store_map;
-	u64 store_slots;		/* constant */
-	u64 store_next;			/* under assoc->lock */
+	u64 store_first;		/* constant: the store's chunk of slot 0 */
+	u64 store_slots;		/* constant: data slots */
+	u64 store_next;			/* under assoc->lock: next chunk handed out */
+	struct vdrep_store *store;	/* header and map on the device (store.c) */
 	atomic64_t old_data_reads;
 	/* View reads in flight to the source, per chunk hash. */
 	atomic_t view_buckets[VDREP_WRITE_BUCKETS];
@@ -379,6 +385,15 @@ bool vdrep_meta_write_ready(struct vdrep_volume *vol, struct vdrep_meta_wait *w)
 u32 vdrep_meta_state(const struct vdrep_volume *vol);
 const char *vdrep_meta_path(const struct vdrep_volume *vol);
 const char *vdrep_meta_check_path(const struct vdrep_volume *vol, const char *path);
+const u8 *vdrep_meta_uuid(const struct vdrep_volume *vol);
+
+/* store.c: a snapshot store's header and map on its device */
+int vdrep_store_layout(struct vdrep_assoc *a, u64 chunks);
+int vdrep_store_init(struct vdrep_assoc *a);
+void vdrep_store_exit(struct vdrep_assoc *a);
+int vdrep_store_take(struct vdrep_assoc *a);
+int vdrep_store_record(struct vdrep_assoc *a, u64 slot, u64 chunk);
+int vdrep_store_load(struct vdrep_assoc *a, struct netlink_ext_ack *extack);
 
 /* io.c: the volume's bio path */
 int vdrep_io_init(struct vdrep_volume *vol);

@@ -853,6 +853,8 @@ static int do_meta_dump(const struct command *cmd, int argc, char **argv)
 	ret = dev_arg(cmd, argc, argv, 1);
 	if (ret)
 		return ret;
+	if (store_probe(argv[0]) == 1)
+		return store_dump(argv[0]);
 	ret = EXIT_FAILED;
 	if (meta_open(&d, argv[0], "meta dump", O_RDONLY) || meta_load(&d))
 		goto out;
@@ -956,6 +958,8 @@ static int do_meta_check(const struct command *cmd, int argc, char **argv)
 	ret = dev_arg(cmd, argc, argv, 1);
 	if (ret)
 		return ret;
+	if (store_probe(argv[0]) == 1)
+		return store_check(argv[0]);
 	ret = EXIT_FAILED;
 	if (meta_open(&d, argv[0], "meta check", O_RDONLY) || meta_load(&d))
 		goto out;
@@ -1065,10 +1069,10 @@ out:
 
 const struct command meta_commands[] = {
 	{ "meta", "dump", "DEV",
-	  "show the metadata on DEV (a device or an image file): both superblock copies, the current one's fields, records and maps",
+	  "show the metadata on DEV (a device or an image file): both superblock copies, the current one's fields, records and maps; on a snapshot's store, its header and map",
 	  do_meta_dump },
 	{ "meta", "check", "DEV",
-	  "check the metadata on DEV; exit 0 when it is consistent, 1 when not",
+	  "check the metadata on DEV (or a snapshot's store); exit 0 when it is consistent, 1 when not",
 	  do_meta_check },
 	{ "meta", "wipe", "DEV [force]",
 	  "zero both superblock copies of DEV (refused while DEV is in use; force: even without vdrep magic)",

@@ -78,6 +78,14 @@ int parse_keywords(const struct command *cmd, int argc, char **argv,
  */
 int parse_size(const char *s, uint64_t *out);
 
+/* ---------------------------------------------------------------- store.c */
+
+/* 1 if @path holds a snapshot store's header (either copy has the magic). */
+int store_probe(const char *path);
+/* meta dump / meta check on a snapshot store; an exit status. */
+int store_dump(const char *path);
+int store_check(const char *path);
+
 /* --------------------------------------------------------------- volume.c */
 
 /* A volume message's event-seq attribute; -1 if the message is malformed. */

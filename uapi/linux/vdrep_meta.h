@@ -118,4 +118,56 @@ struct vdrep_meta_sb {
 	(VDREP_META_BITMAP_OFFSET + \
 	 16ULL * VDREP_META_MAPS * VDREP_META_MAP_BYTES(nr_chunks))
 
+/*
+ * A snapshot's store: its target device, cut into chunks of the volume's
+ * chunk size.  Byte offsets:
+ *   0              store header copy 0 (VDREP_STORE_HEADER_BYTES)
+ *   4096           store header copy 1
+ *   table_offset   the store map: one struct vdrep_store_entry per data
+ *                  slot, entry i for slot i (VDREP_STORE_HEADER_AREA bytes,
+ *                  at least one chunk, precede it)
+ *   data_offset    data slot i at data_offset + i * chunk_size
+ * Each point in time has its own random, non-zero epoch: the header holds
+ * the current one, and an entry counts only if it carries it, so a new
+ * point in time needs no zeroing.  A store header copy is written
+ * alternately (generation % 2), both at format time.  The map is kept only
+ * by a volume with a metadata device (VDREP_STORE_MAP); an entry is on the
+ * store, after its slot's data, before the source write it preserves for.
+ */
+#define VDREP_STORE_MAGIC		"vdrep-st"	/* 8 bytes, no NUL */
+#define VDREP_STORE_VERSION		1
+#define VDREP_STORE_HEADER_BYTES	4096
+#define VDREP_STORE_HEADER_AREA		8192	/* both copies */
+#define VDREP_STORE_BLOCK		4096	/* the map is written in these */
+
+/* vdrep_store_header.flags */
+#define VDREP_STORE_MAP			(1U << 0)	/* entries of the epoch are kept */
+
+/* One store header copy (VDREP_STORE_HEADER_BYTES bytes). */
+struct vdrep_store_header {
+	__le32	csum;			/* crc32c of bytes 4 to the end, as the superblock's */
+	__le32	version;		/* VDREP_STORE_VERSION */
+	__u8	magic[8];		/* VDREP_STORE_MAGIC */
+	__u8	volume_uuid[16];	/* the metadata device's uuid, 0: none */
+	__le64	generation;		/* +1 at every write; copy generation % 2 */
+	__le64	epoch;			/* the point in time's, random, not 0 */
+	__le64	sync_time;		/* the point in time, ns since the epoch */
+	__le32	chunk_size;		/* bytes, the volume's */
+	__le32	assoc_id;		/* M of /dev/vdrepNaM */
+	__le64	nr_chunks;		/* the volume's */
+	__le64	table_offset;		/* bytes */
+	__le64	data_offset;		/* bytes */
+	__le64	data_slots;
+	__le32	flags;			/* VDREP_STORE_* */
+	__le32	reserved0;
+	__u8	name[32];		/* the association's, NUL-padded */
+	__u8	reserved1[3960];	/* to 4096 */
+};
+
+/* Store map entry i: which chunk data slot i holds, for which point in time. */
+struct vdrep_store_entry {
+	__le64	chunk;			/* chunk of the volume */
+	__le64	epoch;			/* valid only if the header's epoch */
+};
+
 #endif /* _UAPI_LINUX_VDREP_META_H */

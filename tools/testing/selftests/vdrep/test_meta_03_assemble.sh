@@ -14,7 +14,10 @@
 #    and its view reads its point in time; a clone held mid-fill by --rate
 #    16K goes on filling (copy-on-write of chunks written after the
 #    assemble included) and ends with its point in time; a split snapshot
-#    comes back broken, a prepared one prepared. Names, kinds, targets,
+#    (writable view) comes back split from its store's own map: its view
+#    reads its point in time, its store holds the 5 chunks written since,
+#    and writes after the assemble preserve into it; a prepared one stays
+#    prepared. Names, kinds, targets,
 #    sync modes, copy types, priorities, rate limits and view-writable come
 #    back; the monitor sees the volume created, then its associations.
 #  - m03y, whose metadata device (dm-linear) is swapped to "error" before
@@ -51,7 +54,7 @@
 test_init
 require_tools sha256sum md5sum
 dm_require linear error
-ktap_plan 78
+ktap_plan 80
 
 EINVAL="Invalid argument"
 ENOENT="No such file or directory"
@@ -457,8 +460,10 @@ check "the monitor saw m03x created, then its nine associations" \
 settings m03x "${XA[@]}" >"$tmpdir/xsettings.after"
 check "names, kinds, targets, sync modes, copy types, priorities, rate limits, view-writable came back" \
 	diff "$tmpdir/xsettings.before" "$tmpdir/xsettings.after"
-check_eq "m03x's associations are as before, the snapshot xn broken" \
-	"$(x_states "$ST_BROKEN")" "$(states m03x "${XA[@]}")"
+check_eq "m03x's associations are as before, the snapshot xn split" \
+	"$(x_states "$ST_SNAP_SPLIT")" "$(states m03x "${XA[@]}")"
+check_eq "xn's view reads its point in time, its store holds the 5 chunks written" \
+	"$PG $((5 * CSX))" "$(view_sha m03x/xn) $(assoc_get m03x/xn store-used)"
 check_eq "the volume reads what it held" "$PX" "$(dev_sha256 "$vx")"
 check "xs and xa are idle" all_idle m03x/xs m03x/xa
 check_eq "xs and xa copied nothing (copied-chunks 0 0), their targets equal the source" \
@@ -471,6 +476,8 @@ check_eq "xf: copied-chunks 5, its target equals the source" "5 $PX" \
 check_eq "the complete clone xc's view reads its point in time" "$HC" "$(view_sha m03x/xc)"
 check "write chunks 100-103 of m03x while xg fills (copy-on-write)" \
 	touch_chunks "$vx" "$CSX" x4 100 101 102 103
+check_eq "xn preserved them: its view still reads its point in time, 9 chunks stored" \
+	"$PG $((9 * CSX))" "$(view_sha m03x/xn) $(assoc_get m03x/xn store-used)"
 check "xg at --rate 0 finishes its fill: split" \
 	eval 'assoc_op set m03x/xg --rate 0 && assoc_wait m03x/xg split'
 check_eq "xg's view and target hold its point in time" "$PG $PG" \

@@ -6,12 +6,13 @@
 # dm-log-writes device (c04lw on /dev/ram0, its log on /dev/ram1), so the log
 # holds one total order of what became durable: dm-linear slices of it are
 # the source, a sync mirror's target, an async mirror's target, a clone's
-# target (16 MiB each) and the metadata device (1 MiB). The workload, logged:
-# fill the source; create the volume (formats the metadata); mirrors ms
-# (sync) and ma (async) synchronize; a clone cl starts filling slowly (its
-# point in time hashed first); acknowledged writes (direct I/O, FUA or
-# fsync), each followed by a mark ack_<i>; ma fractured and written while
-# fractured; cl's fill finished (split); more writes.
+# target (16 MiB each), the metadata device (1 MiB) and a snapshot's store
+# (17 MiB). The workload, logged: fill the source; create the volume
+# (formats the metadata); mirrors ms (sync) and ma (async) synchronize; a
+# snapshot sn is taken and a clone cl starts filling slowly (their point in
+# time hashed first); acknowledged writes (direct I/O, FUA or fsync), each
+# followed by a mark ack_<i>; ma fractured and written while fractured;
+# cl's fill finished (split); more writes.
 #
 # Then vdrep_logreplay.py (a dm-log-writes reader written here) rebuilds the
 # devices as a power cut after a flush point would have left them: the log
@@ -26,8 +27,10 @@
 # flight; all of them only before mark synced: the first sync's bits leave
 # the device lazily, and the workload waits for that before the mark); a
 # fractured one has dirty (and copies) the chunks written while fractured,
-# those acknowledged at least, those issued at most; and the clone ends
-# split with its point in time. One cut is the direct check of "only the
+# those acknowledged at least, those issued at most; the clone ends split
+# with its point in time; the snapshot comes back split, its store passes
+# meta check and its view reads its point in time (its store map entries
+# are durable before the source writes they preserve for). One cut is the direct check of "only the
 # chunks dirty at the cut": right after the third write, ms (synchronized,
 # three chunks written) copies at most 3 of its 256 chunks.
 #
@@ -49,7 +52,7 @@ modprobe dm-log-writes 2>/dev/null
 dmsetup targets 2>/dev/null | grep -q '^log-writes ' ||
 	ktap_skip_all "no device-mapper target log-writes (CONFIG_DM_LOG_WRITES)"
 dm_require log-writes linear
-ktap_plan 23
+ktap_plan 24
 
 start=$SECONDS
 V=c04
@@ -61,11 +64,12 @@ BASE=/dev/ram0			# under the log-writes device
 LOGDEV=/dev/ram1		# its log
 REPLAY=/dev/ram2		# the log replayed, cut after cut
 SCRATCH=/dev/ram3		# a copy of it, for one cut's checks
-REGION_MIB=65			# what the slices use of BASE
+REGION_MIB=82			# what the slices use of BASE
 SRC=/dev/mapper/c04src
 MS=/dev/mapper/c04ms
 MA=/dev/mapper/c04ma
 CL=/dev/mapper/c04cl
+SN=/dev/mapper/c04sn
 META=/dev/mapper/c04meta
 SRC_SECTORS=$((16 * 2048))	# the source slice starts at sector 0
 META_START=$((64 * 2048))
@@ -79,19 +83,19 @@ replay_py()
 	"$PYTHON" -S "$VDREP_TEST_DIR/vdrep_logreplay.py" "$@"
 }
 
-# slices_on DEV: the five slices, as dm-linear pieces of DEV.
+# slices_on DEV: the six slices, as dm-linear pieces of DEV.
 slices_on()
 {
 	dm_slice c04src "$1" 0 16 && dm_slice c04ms "$1" 16 16 &&
 		dm_slice c04ma "$1" 32 16 && dm_slice c04cl "$1" 48 16 &&
-		dm_slice c04meta "$1" 64 1
+		dm_slice c04meta "$1" 64 1 && dm_slice c04sn "$1" 65 17
 }
 
 slices_off()
 {
 	local s rc=0
 
-	for s in c04src c04ms c04ma c04cl c04meta; do
+	for s in c04src c04ms c04ma c04cl c04meta c04sn; do
 		dm_remove "$s" || rc=1
 	done
 	return "$rc"
@@ -257,7 +261,7 @@ crash_cleanup()
 			"$VDREPCTL" volume destroy "$s"
 		done >/dev/null 2>&1
 	fi
-	for s in c04src c04ms c04ma c04cl c04meta; do
+	for s in c04src c04ms c04ma c04cl c04meta c04sn; do
 		dmsetup remove "$s" >/dev/null 2>&1
 	done
 	cleanup
@@ -268,7 +272,7 @@ trap crash_cleanup EXIT
 
 check "vdrep module loaded" load_module || ktap_abort "cannot load $VDREP_KO"
 brd_setup 4 256 || ktap_abort "cannot set up brd ramdisks"
-check "dm-log-writes $LW on $BASE ($REGION_MIB MiB) logging to $LOGDEV; slices c04src, c04ms, c04ma, c04cl (16 MiB) and c04meta (1 MiB) on it" \
+check "dm-log-writes $LW on $BASE ($REGION_MIB MiB) logging to $LOGDEV; slices c04src, c04ms, c04ma, c04cl (16 MiB), c04meta (1 MiB) and c04sn (17 MiB) on it" \
 	eval 'dm_create "$LW" "0 $((REGION_MIB * 2048)) log-writes $BASE $LOGDEV" &&
 	slices_on "/dev/mapper/$LW"' ||
 	ktap_abort "cannot set up the log-writes device and its slices"
@@ -290,9 +294,10 @@ check "mirrors ms (sync) on $MS and ma (async) on $MA synchronize, their map 0 o
 	mark synced' ||
 	ktap_abort "the mirrors did not synchronize"
 PC=$(dev_sha256 "$vol")
-check "clone cl on $CL at --rate 256K (its point in time hashed first) fills; mark clone" \
-	eval 'clone_create "$V/cl" "$CL" --rate 256K && assoc_is "$V/cl" "$ST_CLONE_FILLING" &&
-	mark clone' || ktap_abort "the clone did not start filling"
+check "snapshot sn on $SN, clone cl on $CL at --rate 256K (their point in time hashed first) fills; mark clone" \
+	eval 'snap_create "$V/sn" "$SN" && clone_create "$V/cl" "$CL" --rate 256K &&
+	assoc_is "$V/cl" "$ST_CLONE_FILLING" && mark clone' ||
+	ktap_abort "the snapshot or the clone did not start"
 check "writes 1-6 acknowledged (FUA, fsync) with ms, ma synchronized and cl filling, each marked" \
 	ack_write 1 2 3 4 5 6
 check "fracture ma; mark fractured; writes 7-9 acknowledged while it is fractured" \
@@ -582,6 +587,28 @@ cut_clone()
 	fi
 }
 
+# cut_snap DISK_STATE: the snapshot is split, its store consistent on its
+# own, its view its point in time.
+cut_snap()
+{
+	local a=$V/sn st sum out
+
+	applied snap
+	st=$(assoc_states "$a")
+	line+=" sn=$1->$st"
+	if [ "$st" != "$ST_SNAP_SPLIT" ]; then
+		fail snap "sn came back $st"
+		return
+	fi
+	out=$("$VDREPCTL" meta check "$SN" 2>&1) || fail snap "meta check of its store: $out"
+	line+=" stored $(($(assoc_get "$a" store-used) / CS))"
+	sum=$(view_sha "$a") || { fail snap "sn's view cannot be read"; return; }
+	if [ "$sum" != "$PC" ]; then
+		dd if="$(assoc_view "$a")" of="$tmpdir/view.img" bs=1M iflag=direct status=none
+		fail snap "sn's view is not its point in time: chunks $(diff_chunks "$tmpdir/view.img" "$tmpdir/pit.img") differ"
+	fi
+}
+
 # check_cut P: the devices as a power cut after entry P-1 leaves them.
 check_cut()
 {
@@ -662,6 +689,7 @@ check_cut()
 		ms) cut_mirror ms "$MS" "$state" ;;
 		ma) cut_mirror ma "$MA" "$state" ;;
 		cl) cut_clone "$state" ;;
+		sn) cut_snap "$state" ;;
 		*) fail assemble "unexpected record $r" ;;
 		esac
 	done
@@ -699,6 +727,7 @@ agg acks "at each cut: every write acknowledged before it reads back through the
 agg sync "at each cut: each mirror synchronizes again (a fractured one after a resync), its target equal to the source"
 agg bounds "at each cut: each mirror copies at most the chunks written by then (all only before its first sync completed); a fractured one tracks those written while fractured"
 agg clone "at each cut: the clone ends split and its view reads its point in time"
+agg snap "at each cut: the snapshot is split, its store passes meta check, its view reads its point in time"
 
 # ----------------------------------------------- the direct check, the rest
 

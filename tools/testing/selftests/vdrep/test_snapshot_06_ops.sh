@@ -23,11 +23,11 @@
 #  - restoring (held by the store, a device-mapper device whose table is
 #    swapped for dm-delay with reads 5 s late: a snapshot's restore takes
 #    no rate limit): everything refused, detach with EBUSY; it ends split;
-#  - broken (a store of 3 chunks, 4 chunks written): the view reads EIO;
+#  - broken (a store of 3 chunks, one slot; 4 chunks written): the view reads EIO;
 #    resync from broken works;
 #  - detach removes the association, its view and releases the store.
-# Bad input: a store smaller than two chunks (two chunks are enough: one
-# slot after the reserved one), sync-mode or backlog given for a snapshot,
+# Bad input: a store smaller than three chunks (three are enough: one
+# slot after its header and map), sync-mode or backlog given for a snapshot,
 # copy-type given for a snapshot or a mirror, and every change request of
 # a caller without CAP_NET_ADMIN (EPERM).
 
@@ -200,7 +200,7 @@ check "the store's reads at full speed again: the restore ends, split" \
 check_eq "the volume has the view's image" "$(view_sha s06/w)" "$(dev_sha256 "$vol")"
 
 # ============================================================ broken
-# A store of 3 chunks: 2 slots after the reserved one.
+# A store of 3 chunks: 1 slot after its header and map.
 check "create s06/b on a 3-chunk store" \
 	eval 'dm_create s06b "0 $((3 * CS / 512)) linear /dev/ram3 0" &&
 		snap_create s06/b /dev/mapper/s06b' || ktap_abort "snapshot create failed"
@@ -216,12 +216,12 @@ check_eq "after the resync: $ST_SNAP_SPLIT, the view reads the volume" \
 check "detach s06/b: it goes" eval 'assoc_op detach s06/b && eventually assoc_gone s06/b'
 
 # ============================================================ bad input
-check "dm devices: a store of 1 chunk and one of 2 chunks" \
-	eval 'dm_create s06one "0 $((CS / 512)) linear /dev/ram4 0" &&
-		dm_create s06two "0 $((2 * CS / 512)) linear /dev/ram4 $((CS / 512))"'
-expect_refused "a store smaller than two chunks: EINVAL or ENOSPC" "$EINVAL|$ENOSPC" \
+check "dm devices: a store of 2 chunks and one of 3 chunks" \
+	eval 'dm_create s06one "0 $((2 * CS / 512)) linear /dev/ram4 0" &&
+		dm_create s06two "0 $((3 * CS / 512)) linear /dev/ram4 $((2 * CS / 512))"'
+expect_refused "a store smaller than three chunks: EINVAL or ENOSPC" "$EINVAL|$ENOSPC" \
 	"store|small|chunk" "$VDREPCTL" assoc create s06/x /dev/mapper/s06one --type snapshot
-check "a store of two chunks is enough" snap_create s06/two /dev/mapper/s06two
+check "a store of three chunks is enough" snap_create s06/two /dev/mapper/s06two
 check_eq "its store-capacity is one chunk" "$CS" "$(assoc_get s06/two store-capacity)"
 check "destroy s06/two" assoc_destroy s06/two
 expect_refused "sync-mode sync for a snapshot: EINVAL" "$EINVAL" "mode|mirror|snapshot" \

@@ -56,6 +56,13 @@ set-version, poke), or turns its last commit into an older writer's one
                                        "-2" clears write_intent: the copy of
                                        a writer that did not keep its maps
                                        ahead of the data
+    vdrep_meta.py store-damage DEV COPY
+                                       flip bit 6 of byte 200 of snapshot
+                                       store header copy COPY (0 or 1), its
+                                       checksum left as it was
+    vdrep_meta.py store-poke DEV COPY OFFSET HEX
+                                       write the bytes HEX at OFFSET of store
+                                       header copy COPY and fix its checksum
 
 A block device is read and written with O_DIRECT (the kernel writes the
 metadata with bios, past the page cache), and written through to it.
@@ -601,6 +608,30 @@ def set_flags(path, copy, spec):
     rewrite_copy(path, copy, change)
     return copy, flags["old"], flags["new"]
 
+STORE_HEADER_BYTES = 4096
+
+
+def store_rewrite(path, copy, change):
+    """Let @change edit snapshot store header copy @copy of @path."""
+    if copy not in (0, 1):
+        raise ValueError("copy must be 0 or 1")
+    hdr = bytearray(read_at(path, copy * STORE_HEADER_BYTES, STORE_HEADER_BYTES))
+    change(hdr)
+    write_at(path, copy * STORE_HEADER_BYTES, bytes(hdr))
+
+
+def store_damage(path, copy):
+    store_rewrite(path, copy, lambda hdr: flip(hdr, 200))
+
+
+def store_poke(path, copy, offset, data):
+    def change(hdr):
+        hdr[offset:offset + len(data)] = data
+        struct.pack_into("<I", hdr, 0, crc32c(hdr[4:]))
+    if not 4 <= offset <= STORE_HEADER_BYTES - len(data):
+        raise ValueError("bytes must lie from 4 to %d" % (STORE_HEADER_BYTES - 1))
+    store_rewrite(path, copy, change)
+
 
 def main(argv):
     if len(argv) == 3 and argv[1] == "crc":
@@ -628,6 +659,10 @@ def main(argv):
         set_version(argv[2], int(argv[3]), int(argv[4], 0))
     elif len(argv) == 5 and argv[1] == "set-flags":
         print("copy %d: flags 0x%x -> 0x%x" % set_flags(argv[2], argv[3], argv[4]))
+    elif len(argv) == 4 and argv[1] == "store-damage":
+        store_damage(argv[2], int(argv[3]))
+    elif len(argv) == 6 and argv[1] == "store-poke":
+        store_poke(argv[2], int(argv[3]), int(argv[4], 0), bytes.fromhex(argv[5]))
     elif len(argv) == 6 and argv[1] == "poke":
         poke(argv[2], int(argv[3]), int(argv[4], 0), bytes.fromhex(argv[5]))
     else:
