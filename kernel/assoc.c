@@ -554,7 +554,8 @@ struct vdrep_assoc *vdrep_assoc_create(struct vdrep_volume *vol,
 static enum vdrep_io_mode vdrep_restored_io_mode(struct vdrep_assoc *a,
 						 enum vdrep_phase phase)
 {
-	if (vdrep_is_snapshot(a))	/* preserving for its point in time, or not yet or no more */
+	/* A snapshot preserves for its point in time, or has none (yet, or any more). */
+	if (vdrep_is_snapshot(a))
 		return (phase == VDREP_PH_SPLIT || phase == VDREP_PH_SKEWED) ?
 		       VDREP_IO_COW : VDREP_IO_NONE;
 	if (vdrep_is_clone(a)) {

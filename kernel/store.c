@@ -50,11 +50,11 @@ struct vdrep_store {
 	u64 epoch;
 	bool keep_map;				/* the volume has a metadata device */
 
-	spinlock_t lock;
+	spinlock_t lock;			/* the images, their fill and marks, seq */
 	struct xarray blocks;			/* map block -> page; fill in page_private */
 	u64 seq;				/* entries put in the images */
 
-	struct mutex io_mutex;
+	struct mutex io_mutex;			/* map writes; done, err, bounce */
 	u64 done;				/* entries known durable */
 	int err;				/* a map write failed: no more */
 	void *bounce[VDREP_STORE_BOUNCE];
@@ -269,7 +269,7 @@ static int vdrep_store_write_map(struct vdrep_assoc *a, u64 seq)
 	struct page *page;
 	unsigned long blk;
 	unsigned int n, i;
-	u64 upto;
+	u64 covered;
 	bool more;
 	int err;
 
@@ -277,7 +277,7 @@ static int vdrep_store_write_map(struct vdrep_assoc *a, u64 seq)
 		n = 0;
 		more = false;
 		spin_lock(&st->lock);
-		upto = st->seq;
+		covered = st->seq;
 		xa_for_each_marked(&st->blocks, blk, page, VDREP_STORE_DIRTY) {
 			if (n == VDREP_STORE_BOUNCE) {
 				more = true;
@@ -310,7 +310,7 @@ static int vdrep_store_write_map(struct vdrep_assoc *a, u64 seq)
 		}
 		spin_unlock(&st->lock);
 		if (!more)
-			st->done = upto;
+			st->done = covered;
 	}
 	return 0;
 }
@@ -465,11 +465,13 @@ int vdrep_store_load(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
 				continue;
 			if (chunk >= vol->nr_chunks || vdrep_chunkmap_test(&a->dirty, chunk)) {
 				pr_err("%s: snapshot %s: store map entry %llu names chunk %llu, out of range or twice\n",
-				       vol->disk->disk_name, a->name, slot - a->store_first, chunk);
+				       vol->disk->disk_name, a->name, slot - a->store_first,
+				       chunk);
 				NL_SET_ERR_MSG(extack, "a snapshot's store map is malformed: 'vdrepctl meta check' tells more");
 				return -EUCLEAN;
 			}
-			if (xa_is_err(xa_store(&a->store_map, chunk, xa_mk_value(slot), GFP_KERNEL)))
+			if (xa_is_err(xa_store(&a->store_map, chunk, xa_mk_value(slot),
+					       GFP_KERNEL)))
 				return -ENOMEM;
 			vdrep_chunkmap_set_range(&a->dirty, chunk, chunk);
 			next = slot + 1;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh --lane LANE [--timeout SECONDS] [--log DIR] [--script GUEST_SCRIPT] [-v] [TEST...]
+# run.sh --lane LANE [--timeout SECONDS] [--log DIR] [--script GUEST_SCRIPT] [--disk FILE]...
+#        [--cut-after REGEX --cut-delay SECONDS] [-v] [TEST...]
 #
 # Boots the lane's kernel under QEMU (TCG) with the host's / as a read-only 9p root and runs
 # the selftests named (default: every tools/testing/selftests/vdrep/test_*.sh), or
@@ -12,6 +13,11 @@
 #   --log      where the console log, dmesg and KTAP files go (default
 #              $VDREP_CACHE/logs/LANE-TIMESTAMP)
 #   -v         stream the guest's own output (not the kernel's) while it runs
+#   --disk     a raw image file as a virtio disk (/dev/vda, vdb, ... in the order given;
+#              host page cache, so what the guest wrote survives a kill of QEMU)
+#   --cut-after, --cut-delay: a power cut: SECONDS after a console line matches REGEX
+#              (grep -E), QEMU is killed (SIGKILL); the run then ends with "power cut"
+#              and status 0, or 1 when the line never came (powercut.sh uses these)
 # Environment: VDREP_TEST_TIMEOUT overrides each test's time limit (else the selftest
 # directory's settings file, else 300 s); VDREP_KO overrides the module to test, VDREPCTL
 # the utility (e.g. userspace/asan/vdrepctl; ASAN_OPTIONS and UBSAN_OPTIONS are passed on,
@@ -24,15 +30,18 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-usage() { sed -n '4,19s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '4,27s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-lane='' timeout=1500 log='' script='' verbose=0 tests=()
+lane='' timeout=1500 log='' script='' verbose=0 tests=() disks=() cut_after='' cut_delay=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--lane) lane=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--log) log=${2:?}; shift 2 ;;
 	--script) script=${2:?}; shift 2 ;;
+	--disk) disks+=("${2:?}"); shift 2 ;;
+	--cut-after) cut_after=${2:?}; shift 2 ;;
+	--cut-delay) cut_delay=${2:?}; shift 2 ;;
 	-v|--verbose) verbose=1; shift ;;
 	-h|--help) usage ;;
 	--) shift; tests+=("$@"); break ;;
@@ -154,7 +163,7 @@ module_order() {
 
 build_initramfs() {
 	local out=$CACHE/kernels/$lane/initramfs.cpio.gz key mods tmp m name
-	mods=$(module_order virtio_pci 9pnet_virtio 9p) || die "lane $lane lacks 9p/virtio modules"
+	mods=$(module_order virtio_pci 9pnet_virtio 9p virtio_blk) || die "lane $lane lacks 9p/virtio modules"
 	key=$(cat "$VM_DIR/initramfs-init.sh" /bin/busybox <(echo "$KREL $mods") | sha256sum)
 	if [ -e "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
 		return
@@ -210,6 +219,13 @@ qemu=(qemu-system-x86_64 -accel "tcg,${VDREP_QEMU_TCG:-thread=single}" -cpu max 
 	-serial "file:$console"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap")
+for i in "${!disks[@]}"; do
+	[ -f "${disks[i]}" ] || die "no disk image ${disks[i]}"
+	qemu+=(-drive "file=${disks[i]},format=raw,if=none,id=disk$i,cache=writeback,aio=threads"
+		-device "virtio-blk-pci,drive=disk$i,serial=vdrep-disk$i")
+done
+qemu+=(-pidfile "$log/qemu.pid")
+rm -f "$log/qemu.pid" "$log/cut"
 printf '%q ' "${qemu[@]}" >"$log/qemu.cmd"
 
 tail_pid=
@@ -219,6 +235,21 @@ if [ $verbose = 1 ]; then
 	tail_pid=$!
 fi
 
+# The power cut: a watcher kills QEMU once the console has the line, and the delay passed.
+cut_pid=
+if [ -n "$cut_after" ]; then
+	(
+		while ! grep -qE -- "$cut_after" "$console" 2>/dev/null; do
+			sleep 0.1
+		done
+		sleep "$cut_delay"
+		pid=$(cat "$log/qemu.pid" 2>/dev/null) || exit 0
+		date +%s.%N >"$log/cut"
+		kill -KILL "$pid" 2>/dev/null
+	) &
+	cut_pid=$!
+fi
+
 say "lane $lane: booting $KREL (log: $log)"
 start=$(date +%s)
 vm_status=ok vm_detail=
@@ -226,6 +257,17 @@ set +e
 timeout -k 10 "$timeout" "${qemu[@]}" </dev/null >"$log/qemu.out" 2>&1
 qrc=$?
 set -e
+if [ -n "$cut_pid" ]; then
+	kill "$cut_pid" 2>/dev/null || true
+	wait "$cut_pid" 2>/dev/null || true
+	if [ -e "$log/cut" ]; then
+		say "lane $lane: power cut ${cut_delay}s after /$cut_after/ ($(($(date +%s) - start))s after boot)"
+		exit 0
+	fi
+	say "lane $lane: no power cut: the console never matched /$cut_after/ (qemu exit status $qrc)"
+	tail -n 30 "$console" | sed 's/^/#   | /'
+	exit 1
+fi
 elapsed=$(($(date +%s) - start))
 [ -n "$tail_pid" ] && { sleep 1; kill "$tail_pid" 2>/dev/null || true; wait "$tail_pid" 2>/dev/null || true; }
 
