@@ -529,7 +529,7 @@ scenario_snapshot() {
 		"writes over the first $((REGION >> 20)) MiB"
 	brd_load 23
 	prefill /dev/ram0 /dev/ram1 /dev/ram2 /dev/ram19 /dev/ram22
-	# The stores: what a run writes of them (slot 0 + the region), so no brd page is new.
+	# The stores: what a run writes of them (header, map and the region), so no brd page is new.
 	for i in $(seq 3 18) 20; do prefill $(((REGION >> 20) + 1)) "/dev/ram$i"; done
 	dev[raw]=/dev/ram0
 	if dm_make bench-lin "0 $SECTORS linear /dev/ram1 0"; then
