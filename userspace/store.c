@@ -183,8 +183,10 @@ static int store_check_header(struct store_dev *d)
 			(unsigned long long)d->size);
 		bad = -1;
 	}
-	if (!nr) {
-		finding(d, true, "header: nr_chunks is 0");
+	/* More chunks than any device has (2^64 bytes in 4 KiB chunks) is garbage. */
+	if (!nr || nr > (1ULL << 52)) {
+		finding(d, true, "header: nr_chunks %llu is 0 or more than any volume has",
+			(unsigned long long)nr);
 		bad = -1;
 	}
 	if (!h->epoch) {
@@ -324,6 +326,10 @@ int store_dump(const char *path)
 	print_string(PRINT_JSON, "device", d.path);
 	print_string(PRINT_JSON, "kind", "snapshot-store");
 	print_uint(PRINT_ANY, "size", d.size);
+	if (d.current >= 0)
+		print_uint(PRINT_ANY, "current", (uint64_t)d.current);
+	else
+		print_string(PRINT_FP, "current", "none");
 	print_open_array("copies");
 	for (int c = 0; c < 2; c++) {
 		print_open_object(NULL);
@@ -336,7 +342,6 @@ int store_dump(const char *path)
 	}
 	print_close_array();
 	if (d.current >= 0) {
-		print_uint(PRINT_ANY, "current", (uint64_t)d.current);
 		print_store_header(&d.copy[d.current]);
 		if (d.slot_chunk) {
 			uint64_t slots = le64toh(d.copy[d.current].data_slots);
