@@ -243,13 +243,15 @@ stock_lane() { # LANE FIRST(1 for the first lane)
 	# by hand), when the whole suite runs.
 	local cycles=${VDREP_POWERCUT_CYCLES:-2} line
 	if [ ${#tests[@]} -eq 0 ] && [ "$cycles" -gt 0 ]; then
-		if [ $((deadline - SECONDS)) -lt 600 ]; then
-			echo "not ok $lane powercut: not run, the total time budget is used up"
-			f=$((f + 1))
+		# Three boots take 1.5 to 3 minutes here; with less time left they are skipped,
+		# said so, rather than the whole run going over CI's limit.
+		if [ $((deadline - SECONDS)) -lt 300 ]; then
+			echo "ok $lane powercut # SKIP $((deadline - SECONDS)) s left of the total budget"
+			s=$((s + 1))
 		else
 			# Its disk images and boot logs: $CACHE/powercut/LANE, made afresh each run.
-			"$VM_DIR/powercut.sh" --lane "$lane" --cycles "$cycles" \
-				>"$logs/powercut-$lane.out" 2>&1 || true
+			timeout -k 10 $((deadline - SECONDS - 60)) "$VM_DIR/powercut.sh" --lane "$lane" \
+				--cycles "$cycles" >"$logs/powercut-$lane.out" 2>&1 || true
 			while IFS= read -r line; do
 				case $line in
 				"ok "[0-9]*) echo "ok ${line#ok * - }"; p=$((p + 1)) ;;
