@@ -202,6 +202,7 @@ build_initramfs
 
 console=$log/console.log
 : >"$console"
+rm -f "$log"/boot-splat-*.txt "$log"/console-boot-*.log
 cmdline="console=ttyS0,115200 panic=-1 rdinit=/init loglevel=7 mitigations=off"
 # TCG on a shared 2-core machine is slow: keep the stall detectors from firing on mere slowness.
 cmdline+=" rcupdate.rcu_cpu_stall_timeout=100 watchdog_thresh=60"
@@ -253,10 +254,25 @@ fi
 say "lane $lane: booting $KREL (log: $log)"
 start=$(date +%s)
 vm_status=ok vm_detail=
-set +e
-timeout -k 10 "$timeout" "${qemu[@]}" </dev/null >"$log/qemu.out" 2>&1
-qrc=$?
-set -e
+# A kernel that splats while booting, before any test (guest-init.sh checks its taint and
+# lockdep), is booted again, at most twice, and the splat printed as a comment.
+for boot in 1 2 3; do
+	set +e
+	timeout -k 10 $((timeout - ($(date +%s) - start))) "${qemu[@]}" </dev/null >"$log/qemu.out" 2>&1
+	qrc=$?
+	set -e
+	if [ -n "$cut_pid" ] || [ ! -e "$results/boot-splat.txt" ] || [ -e "$results/guest.rc" ] ||
+		[ "$boot" -eq 3 ]; then
+		break
+	fi
+	mv "$results/boot-splat.txt" "$log/boot-splat-$boot.txt"
+	cp "$console" "$log/console-boot-$boot.log"
+	: >"$console"
+	echo "# boot $boot: the kernel splatted before any test; booting again" \
+		"(dmesg: $log/boot-splat-$boot.txt):"
+	grep -aE -m1 -A2 'BUG:|WARNING:|Oops|possible .* detected|UBSAN' "$log/boot-splat-$boot.txt" |
+		sed 's/^/#   | /' || true
+done
 if [ -n "$cut_pid" ]; then
 	kill "$cut_pid" 2>/dev/null || true
 	wait "$cut_pid" 2>/dev/null || true
@@ -277,7 +293,7 @@ if [ -n "$up" ]; then
 	guest_up=$(head -n "$up" "$console" | grep -oE '^\[ *[0-9]+\.[0-9]+\]' | tail -n1 | tr -d '[] ')
 	say "lane $lane: guest up at ${guest_up:-?}s guest time; run took ${elapsed}s"
 fi
-if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
 	vm_status=timeout vm_detail=" of ${timeout}s"
 elif [ ! -e "$results/guest.rc" ]; then
 	vm_status=died vm_detail=" (qemu exit status $qrc)"

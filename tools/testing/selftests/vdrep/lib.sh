@@ -685,6 +685,57 @@ bounded()
 	return 124
 }
 
+# ------------------------------------------------------------------- udev
+#
+# The guest has no udev of its own: the udev tests start the host's
+# systemd-udevd with the project's rules in /run/udev/rules.d.
+
+UDEVD=/lib/systemd/systemd-udevd
+UDEV_RULES=$VDREP_TOP/userspace/udev/60-vdrep.rules
+
+udevd_start()
+{
+	local i
+
+	mkdir -p /run/udev/rules.d || return 1
+	cp "$UDEV_RULES" /run/udev/rules.d/ || return 1
+	"$UDEVD" >"$tmpdir/udevd.log" 2>&1 &
+	track_pids+=("$!")
+	# Bounded wait for its control socket (a hang guard, not a timing check).
+	for ((i = 0; i < 300; i++)); do
+		udevadm control --ping >/dev/null 2>&1 && return 0
+		kill -0 "${track_pids[-1]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	diag_file "$tmpdir/udevd.log"
+	return 1
+}
+
+# udev_settle: udevadm settle, asked again when its control connection
+# breaks ("Failed to wait for daemon to reply: Broken pipe" happens now and
+# then with systemd 252 when udevd closes the connection before the reply):
+# that says nothing about the queue. A timeout (the queue did not empty)
+# fails at once.
+udev_settle()
+{
+	local i err
+
+	for ((i = 0; i < 5; i++)); do
+		err=$(udevadm settle --timeout=120 2>&1) && return 0
+		case $err in
+		*"Failed to wait for daemon"* | *"Failed to send"* | *"Broken pipe"* | *"Connection reset"*)
+			diag "udevadm settle: $err (asking again)"
+			sleep 0.2
+			;;
+		*)
+			diag "udevadm settle: ${err:-the queue did not empty}"
+			return 1
+			;;
+		esac
+	done
+	return 1
+}
+
 # ----------------------------------------------------------------- mirrors
 #
 # An association is named VOLUME/NAME, as vdrepctl names it. Its values come

@@ -14,40 +14,15 @@
 # shellcheck source=lib.sh disable=SC2016 # eval '...' expands as check runs it
 . "$(dirname "$0")/lib.sh"
 
-UDEVD=/lib/systemd/systemd-udevd
-RULES=$VDREP_TOP/userspace/udev/60-vdrep.rules
-
 test_init
 require_tools udevadm jq
 [ -x "$UDEVD" ] || ktap_skip_all "no $UDEVD (Debian package udev)"
-[ -r "$RULES" ] || ktap_skip_all "no $RULES"
+[ -r "$UDEV_RULES" ] || ktap_skip_all "no $UDEV_RULES"
 if udevadm control --ping >/dev/null 2>&1; then
 	ktap_skip_all "a udevd already runs here; this test starts its own"
 fi
 ktap_plan 24
 
-udevd_start()
-{
-	local i
-
-	mkdir -p /run/udev/rules.d || return 1
-	cp "$RULES" /run/udev/rules.d/ || return 1
-	"$UDEVD" >"$tmpdir/udevd.log" 2>&1 &
-	track_pids+=("$!")
-	# Bounded wait for its control socket (a hang guard, not a timing check).
-	for ((i = 0; i < 300; i++)); do
-		udevadm control --ping >/dev/null 2>&1 && return 0
-		kill -0 "${track_pids[-1]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	diag_file "$tmpdir/udevd.log"
-	return 1
-}
-
-settle()
-{
-	udevadm settle --timeout=120
-}
 
 # link_is LINK DEV: /dev/vdrep/LINK resolves to DEV.
 link_is()
@@ -81,14 +56,14 @@ check "the uevent listener is listening" eventually ue_ready
 check "create volume u09 on /dev/ram0" vol_create u09 /dev/ram0 ||
 	ktap_abort "volume create failed"
 disk=$(vol_disk u09)
-check "udev settles; /dev/vdrep/u09 -> /dev/$disk" eval 'settle && link_is u09 "/dev/$disk"'
+check "udev settles; /dev/vdrep/u09 -> /dev/$disk" eval 'udev_settle && link_is u09 "/dev/$disk"'
 check "mirror u09/m on /dev/ram1, synchronized and idle" \
 	eval 'assoc_create u09/m /dev/ram1 && assoc_wait_idle u09/m' ||
 	ktap_abort "no synchronized mirror"
 
 check "fracture u09/m (fractured)" eval 'assoc_op fracture u09/m && assoc_wait u09/m fractured'
 view=$(assoc_view u09/m)
-check "udev settles after the view's add event" settle
+check "udev settles after the view's add event" udev_settle
 check "/dev/vdrep/u09:m -> $view" link_is u09:m "$view"
 check "udev database lists /dev/vdrep/u09:m for ${view#/dev/}" \
 	eval 'udevadm info --query=property --name="$view" | grep -E "^DEVLINKS=" |
@@ -97,7 +72,7 @@ check_eq "/dev/vdrep/u09:m opens and has the volume's size" "$(blockdev --getsiz
 	"$(blockdev --getsize64 /dev/vdrep/u09:m 2>&1)"
 
 check "resync u09/m (synchronized, idle)" eval 'assoc_op resync u09/m && assoc_wait_idle u09/m'
-check "udev settles after the view's remove event" settle
+check "udev settles after the view's remove event" udev_settle
 check "/dev/vdrep/u09:m is gone" link_absent u09:m
 check "the view $view is gone" test ! -e "$view"
 
@@ -134,8 +109,8 @@ check "every u09/m uevent is on the volume's disk $disk" \
 
 check "destroy u09/m" assoc_destroy u09/m
 # The destroy of u09/m sent a change event: udev probes the disk (opens it) while it runs.
-check "udev settles; destroy u09" eval 'settle && vol_destroy u09'
-check "/dev/vdrep/u09 is gone after settling" eval 'settle && link_absent u09'
+check "udev settles; destroy u09" eval 'udev_settle && vol_destroy u09'
+check "/dev/vdrep/u09 is gone after settling" eval 'udev_settle && link_absent u09'
 
 if [ "$ktap_failed" -gt 0 ]; then
 	diag "change uevents of u09/m:"

@@ -11,40 +11,15 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-UDEVD=/lib/systemd/systemd-udevd
-RULES=$VDREP_TOP/userspace/udev/60-vdrep.rules
-
 test_init
 require_tools udevadm
 [ -x "$UDEVD" ] || ktap_skip_all "no $UDEVD (Debian package udev)"
-[ -r "$RULES" ] || ktap_skip_all "no $RULES"
+[ -r "$UDEV_RULES" ] || ktap_skip_all "no $UDEV_RULES"
 if udevadm control --ping >/dev/null 2>&1; then
 	ktap_skip_all "a udevd already runs here; this test starts its own"
 fi
 ktap_plan 15
 
-udevd_start()
-{
-	local i
-
-	mkdir -p /run/udev/rules.d || return 1
-	cp "$RULES" /run/udev/rules.d/ || return 1
-	"$UDEVD" >"$tmpdir/udevd.log" 2>&1 &
-	track_pids+=($!)
-	# Bounded wait for its control socket (a hang guard, not a timing check).
-	for ((i = 0; i < 300; i++)); do
-		udevadm control --ping >/dev/null 2>&1 && return 0
-		kill -0 "${track_pids[-1]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	diag_file "$tmpdir/udevd.log"
-	return 1
-}
-
-settle()
-{
-	udevadm settle --timeout=120
-}
 
 # link_is NAME DISK: /dev/vdrep/NAME resolves to /dev/DISK.
 link_is()
@@ -87,18 +62,18 @@ check "create volume t14b on /dev/ram1" vol_create t14b /dev/ram1 ||
 	ktap_abort "volume create failed"
 disk_a=$(vol_disk t14a)
 disk_b=$(vol_disk t14b)
-check "udev settles after the add events" settle
+check "udev settles after the add events" udev_settle
 check "/dev/vdrep/t14a -> $disk_a" link_is t14a "$disk_a"
 check "/dev/vdrep/t14b -> $disk_b" link_is t14b "$disk_b"
 check "udev database lists /dev/vdrep/t14a for $disk_a" devlinks_has "$disk_a" /dev/vdrep/t14a
 check "/dev/vdrep/t14a opens and has the source's size" same_size t14a /dev/ram0
 
 check "destroy t14a" vol_destroy t14a
-check "udev settles after the remove event" settle
+check "udev settles after the remove event" udev_settle
 check "/dev/vdrep/t14a is gone" link_absent t14a
 check "/dev/vdrep/t14b still -> $disk_b" link_is t14b "$disk_b"
 check "destroy t14b" vol_destroy t14b
-settle
+udev_settle
 check "/dev/vdrep/t14b is gone" link_absent t14b
 
 ktap_finished
