@@ -556,8 +556,13 @@ static enum vdrep_io_mode vdrep_restored_io_mode(struct vdrep_assoc *a,
 {
 	/* A snapshot preserves for its point in time, or has none (yet, or any more). */
 	if (vdrep_is_snapshot(a))
-		return (phase == VDREP_PH_SPLIT || phase == VDREP_PH_SKEWED) ?
-		       VDREP_IO_COW : VDREP_IO_NONE;
+		return (phase == VDREP_PH_SPLIT || phase == VDREP_PH_SKEWED ||
+			phase == VDREP_PH_RESTORING) ? VDREP_IO_COW : VDREP_IO_NONE;
+	/* Restoring, failing back: writes reach both sides; failed over: the target. */
+	if (phase == VDREP_PH_RESTORING || phase == VDREP_PH_FAILING_BACK)
+		return VDREP_IO_SYNC;
+	if (phase == VDREP_PH_FAILEDOVER)
+		return VDREP_IO_REVERSE;
 	if (vdrep_is_clone(a)) {
 		switch (phase) {
 		case VDREP_PH_SYNCING:
@@ -626,10 +631,15 @@ struct vdrep_assoc *vdrep_assoc_restore(struct vdrep_volume *vol, u32 id,
 	}
 
 	if (vdrep_is_snapshot(a)) {
-		/* Its store says what it holds; the record's map may lag behind. */
+		/*
+		 * Its store says what it holds; the record's map may lag behind.
+		 * A restore goes on with the chunks map 1 still names.
+		 */
 		vdrep_chunkmap_clear_all(&a->dirty);
-		vdrep_chunkmap_clear_all(&a->restore);
-		if (phase == VDREP_PH_SPLIT || phase == VDREP_PH_SKEWED) {
+		if (phase != VDREP_PH_RESTORING)
+			vdrep_chunkmap_clear_all(&a->restore);
+		if (phase == VDREP_PH_SPLIT || phase == VDREP_PH_SKEWED ||
+		    phase == VDREP_PH_RESTORING) {
 			err = vdrep_store_load(a, extack);
 			if (err) {
 				pr_err("%s: snapshot %s: its store on %s cannot be brought back (%d)\n",
@@ -662,6 +672,17 @@ struct vdrep_assoc *vdrep_assoc_restore(struct vdrep_volume *vol, u32 id,
 	if (vdrep_phase_copying(phase))
 		a->requested = vdrep_op_requested_state(a->sync_type,
 							VDREP_OPERATION_RESYNC);
+	/* Failed over, failing back, restoring: the volume is served through it. */
+	a->meta_redirect = phase == VDREP_PH_RESTORING || phase == VDREP_PH_FAILEDOVER ||
+			   phase == VDREP_PH_FAILING_BACK;
+	if (a->meta_redirect) {
+		u32 op = phase == VDREP_PH_FAILEDOVER ? VDREP_OPERATION_FAILOVER :
+			 phase == VDREP_PH_FAILING_BACK ? VDREP_OPERATION_FAILBACK :
+			 VDREP_OPERATION_RESTORE;
+
+		a->requested = vdrep_op_requested_state(a->sync_type, op);
+		rcu_assign_pointer(vol->redirect, a);
+	}
 	vdrep_assoc_publish(a);
 	pr_info("%s: %s %s brought back on %s (%pg), %llu chunks to copy%s\n",
 		vol->disk->disk_name, vdrep_kind_names[a->sync_type], a->name,
@@ -695,6 +716,7 @@ void vdrep_assoc_resume(struct vdrep_assoc *a)
 	case VDREP_PH_SYNCING:
 	case VDREP_PH_RESYNCING:
 	case VDREP_PH_SUSPENDED:
+	case VDREP_PH_RESTORING:	/* a snapshot's or clone's view stays */
 		view = !vdrep_is_mirror(a);
 		break;
 	default:
@@ -707,7 +729,11 @@ void vdrep_assoc_resume(struct vdrep_assoc *a)
 			pr_warn("%s: no view for %s: %d\n", a->vol->disk->disk_name,
 				a->name, err);
 	}
-	if (vdrep_phase_copying(phase))
+	if (vdrep_is_snapshot(a) && phase == VDREP_PH_RESTORING)
+		queue_work(vdrep_wq, &a->restore_work);
+	else if (phase == VDREP_PH_RESTORING || phase == VDREP_PH_FAILING_BACK)
+		vdrep_copy_start(a, VDREP_COPY_TO_SOURCE);
+	else if (vdrep_phase_copying(phase))
 		vdrep_copy_start(a, VDREP_COPY_TO_TARGET);
 }
 

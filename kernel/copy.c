@@ -398,9 +398,26 @@ static bool vdrep_copy_finish(struct vdrep_assoc *a)
 	unsigned long flags;
 
 	if (phase == VDREP_PH_RESTORING || phase == VDREP_PH_FAILING_BACK) {
-		/* The source holds everything: reads may go there again. */
+		/*
+		 * The source holds everything: reads may go there again. The
+		 * next commit clears REDIRECTED; until then writes still reach
+		 * both sides (a clone's copies nothing a crash could redo
+		 * wrong: its map 0 drops copied chunks before they are written).
+		 */
+		vdrep_meta_unredirect(a);
 		rcu_assign_pointer(vol->redirect, NULL);
 		synchronize_rcu();
+		if (vdrep_is_mirror(a) && vdrep_assoc_async(a) && vol->meta) {
+			WRITE_ONCE(a->async_after_commit, true);
+			spin_lock_irqsave(&a->lock, flags);
+			if (a->phase == phase && a->copy_running &&
+			    !vdrep_chunkmap_weight(&a->dirty)) {
+				a->copy_running = false;
+				vdrep_assoc_set_phase_locked(a, VDREP_PH_SYNCHRONIZED);
+			}
+			spin_unlock_irqrestore(&a->lock, flags);
+			return true;
+		}
 	}
 	if (vdrep_is_clone(a))
 		return vdrep_clone_finish(a, phase);

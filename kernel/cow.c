@@ -606,6 +606,8 @@ void vdrep_snapshot_restore_work(struct work_struct *work)
 
 	spin_lock_irqsave(&s->lock, flags);
 	if (s->phase == VDREP_PH_RESTORING && !vdrep_chunkmap_weight(&s->restore)) {
+		/* Not redirected in the record before it says Split (meta.c). */
+		s->meta_redirect = false;
 		vdrep_assoc_set_phase_locked(s, VDREP_PH_SPLIT);
 		done = true;
 	}

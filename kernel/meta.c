@@ -254,10 +254,21 @@ static bool vdrep_meta_flush_data(struct vdrep_assoc *a, struct block_device *bd
 }
 
 /*
+ * What a block dropping bits waits for: the target's data (a mirror's
+ * source too), or, for a snapshot's restore map, the source holding the
+ * restored chunks.
+ */
+static bool vdrep_meta_clear_needs_target(const struct vdrep_meta_out *o)
+{
+	return !(vdrep_is_snapshot(o->a) && o->map == VDREP_META_MAP_SECOND);
+}
+
+/*
  * Write the queued map blocks (FUA) and make meta_bits say so. Blocks that
- * drop bits wait for their data: a's target (and a mirror's source)
- * flushed first; if that fails, they are not written (the device keeps
- * the bits, which is safe). Caller holds io_mutex.
+ * drop bits wait for their data: a's target (and a mirror's source; the
+ * source alone for a snapshot's restore map) flushed first; if that fails,
+ * they are not written (the device keeps the bits, which is safe). Caller
+ * holds io_mutex.
  */
 static int vdrep_meta_out_write(struct vdrep_meta *meta)
 {
@@ -274,13 +285,15 @@ static int vdrep_meta_out_write(struct vdrep_meta *meta)
 			continue;
 		/* One flush per device. */
 		for (j = 0; j < i; j++)
-			if (meta->out[j].clears && meta->out[j].a == o->a)
+			if (meta->out[j].clears && meta->out[j].a == o->a &&
+			    vdrep_meta_clear_needs_target(&meta->out[j]))
 				done = true;
-		if (!done && !vdrep_meta_flush_data(o->a, o->a->target.bdev)) {
+		if (vdrep_meta_clear_needs_target(o) && !done &&
+		    !vdrep_meta_flush_data(o->a, o->a->target.bdev)) {
 			ok = false;
 			vdrep_assoc_fault(o->a, &o->a->target_write_errors);
 		}
-		if (vdrep_is_mirror(o->a)) {
+		if (vdrep_is_mirror(o->a) || !vdrep_meta_clear_needs_target(o)) {
 			if (!source_flushed) {
 				source_ok = vdrep_meta_flush_data(o->a, vol->source.bdev);
 				source_flushed = true;
@@ -346,8 +359,11 @@ static int vdrep_meta_out_add(struct vdrep_meta *meta, struct vdrep_assoc *a, u3
 		if (meta->scratch[i] != o->image[i])
 			same = false;
 	}
-	/* Only map 0 holds data's state; map 1 drops bits that map 0 now has. */
-	if (map != VDREP_META_MAP_DIFFER)
+	/*
+	 * Map 0 holds data's state, and a snapshot's map 1 too (restored
+	 * chunks); a clone's map 1 drops bits that map 0 now has.
+	 */
+	if (map != VDREP_META_MAP_DIFFER && !vdrep_is_snapshot(a))
 		o->clears = false;
 	if (same && !force)
 		return 0;
@@ -482,6 +498,8 @@ static void vdrep_meta_fill_record(struct vdrep_meta_assoc *r, struct vdrep_asso
 	r->sync_time = cpu_to_le64(a->sync_time);
 	if (a->view_writable)
 		flags |= VDREP_META_ASSOC_VIEW_WRITABLE;
+	if (a->meta_redirect)
+		flags |= VDREP_META_ASSOC_REDIRECTED;
 	spin_unlock_irqrestore(&a->lock, irqflags);
 
 	r->copy_state = cpu_to_le32(rep.copy_state);
@@ -606,6 +624,34 @@ static int vdrep_meta_write(struct vdrep_meta *meta, bool clean)
 	return err;
 }
 
+/*
+ * A commit cleared REDIRECTED: asynchronous mirrors whose failback or
+ * restore ended may queue their writes again.
+ */
+static void vdrep_meta_async_after_commit(struct vdrep_volume *vol)
+{
+	struct vdrep_assoc *a;
+	unsigned long flags;
+	bool go;
+	u32 i;
+
+	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
+		a = rcu_dereference_protected(vol->assocs[i],
+					      lockdep_is_held(&vdrep_volumes_lock));
+		if (!a || !READ_ONCE(a->async_after_commit))
+			continue;
+		spin_lock_irqsave(&a->lock, flags);
+		go = !a->meta_redirect;
+		spin_unlock_irqrestore(&a->lock, flags);
+		if (!go)
+			continue;
+		WRITE_ONCE(a->async_after_commit, false);
+		if (vdrep_assoc_phase(a) == VDREP_PH_SYNCHRONIZED &&
+		    READ_ONCE(a->io_mode) == VDREP_IO_SYNC)
+			vdrep_assoc_drain(a, VDREP_IO_ASYNC);
+	}
+}
+
 /* Commit @vol's state; caller holds vdrep_volumes_lock. */
 void vdrep_meta_commit(struct vdrep_volume *vol)
 {
@@ -618,9 +664,65 @@ void vdrep_meta_commit(struct vdrep_volume *vol)
 		vdrep_volume_announce(vol);
 	if (meta->closing || READ_ONCE(meta->state) != VDREP_META_STATE_WRITABLE)
 		return;
-	vdrep_meta_write(meta, false);
+	if (!vdrep_meta_write(meta, false))
+		vdrep_meta_async_after_commit(vol);
 	if (test_and_clear_bit(0, &meta->announce))
 		vdrep_volume_announce(vol);
+}
+
+/* Whether a failover or restore of @vol can be recorded; caller holds vdrep_volumes_lock. */
+int vdrep_meta_redirect_check(struct vdrep_volume *vol, struct netlink_ext_ack *extack)
+{
+	struct vdrep_meta *meta = vol->meta;
+
+	if (meta && (READ_ONCE(meta->state) != VDREP_META_STATE_WRITABLE || meta->closing)) {
+		NL_SET_ERR_MSG(extack, "the metadata device is not writable: a failover or restore could not be brought back after a restart");
+		return -EROFS;
+	}
+	return 0;
+}
+
+/*
+ * Make @a's record say that the volume's I/O goes through it, before it
+ * does (failover, restore): a crash from here on brings the volume back
+ * served from @a's target. Refused, with nothing changed, when the
+ * metadata cannot record it. Caller holds vdrep_volumes_lock.
+ */
+int vdrep_meta_redirect(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
+{
+	struct vdrep_meta *meta = a->vol->meta;
+	unsigned long flags;
+	int err;
+
+	lockdep_assert_held(&vdrep_volumes_lock);
+	err = vdrep_meta_redirect_check(a->vol, extack);
+	if (err || !meta)
+		return err;
+	spin_lock_irqsave(&a->lock, flags);
+	a->meta_redirect = true;
+	spin_unlock_irqrestore(&a->lock, flags);
+	err = vdrep_meta_write(meta, false);
+	if (err) {
+		spin_lock_irqsave(&a->lock, flags);
+		a->meta_redirect = false;
+		spin_unlock_irqrestore(&a->lock, flags);
+		NL_SET_ERR_MSG(extack, "cannot write the metadata device");
+	}
+	return err;
+}
+
+/*
+ * @a's I/O no longer goes through its target, or is about to stop (any
+ * context): the next commit says so.
+ */
+void vdrep_meta_unredirect(struct vdrep_assoc *a)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&a->lock, flags);
+	a->meta_redirect = false;
+	spin_unlock_irqrestore(&a->lock, flags);
+	vdrep_meta_changed(a->vol);
 }
 
 static void vdrep_meta_commit_work(struct work_struct *work)
@@ -667,6 +769,11 @@ static u32 vdrep_meta_chunk_needs(struct vdrep_assoc *a, u64 c)
 		if (vdrep_chunkmap_test(&a->meta_bits[0], c) &&
 		    !vdrep_chunkmap_test(&a->dirty, c))
 			needs |= BIT(VDREP_META_MAP_DIFFER);
+	} else if (vdrep_is_snapshot(a)) {
+		/* Restored already: a crash must not restore it over this write. */
+		if (vdrep_chunkmap_test(&a->meta_bits[1], c) &&
+		    !vdrep_chunkmap_test(&a->restore, c))
+			needs |= BIT(VDREP_META_MAP_SECOND);
 	}
 	return needs;
 }
@@ -689,7 +796,7 @@ static bool vdrep_meta_covered(struct vdrep_volume *vol, struct vdrep_meta_wait 
 			for (c = w->first; c <= w->last; c++)
 				if (!vdrep_chunkmap_test(&a->meta_recent, c))
 					vdrep_chunkmap_set_range(&a->meta_recent, c, c);
-		} else if (vdrep_is_clone(a)) {
+		} else {
 			for (c = w->first; c <= w->last; c++)
 				if (vdrep_meta_chunk_needs(a, c))
 					return false;
@@ -718,6 +825,16 @@ bool vdrep_meta_write_ready(struct vdrep_volume *vol, struct vdrep_meta_wait *w)
 	return false;
 }
 
+/* Whether map @m of @a keeps write intents (bits set ahead of writes). */
+static bool vdrep_meta_keeps_intents(struct vdrep_assoc *a, u32 m)
+{
+	if (vdrep_is_clone(a))
+		return m != VDREP_META_MAP_DIFFER;
+	if (vdrep_is_snapshot(a))
+		return m != VDREP_META_MAP_SECOND;
+	return true;
+}
+
 /* Queue the map blocks of @a that a write to chunk @c waits for. */
 static int vdrep_meta_intent_chunk(struct vdrep_meta *meta, struct vdrep_assoc *a, u64 c,
 				   struct llist_node *batch)
@@ -738,9 +855,8 @@ static int vdrep_meta_intent_chunk(struct vdrep_meta *meta, struct vdrep_assoc *
 				queued = true;
 		if (queued)
 			continue;
-		/* Map 0 of a clone is exact; the others keep intents. */
-		err = vdrep_meta_out_add(meta, a, m, blk,
-					 !vdrep_is_clone(a) || m != VDREP_META_MAP_DIFFER,
+		/* A clone's map 0 and a snapshot's map 1 are exact; the others keep intents. */
+		err = vdrep_meta_out_add(meta, a, m, blk, vdrep_meta_keeps_intents(a, m),
 					 true, false, batch);
 		if (err)
 			return err;
@@ -964,6 +1080,72 @@ static int vdrep_meta_read_sb(struct vdrep_meta *meta, struct netlink_ext_ack *e
 	return 0;
 }
 
+/*
+ * The phase a record comes back in, from the @phase its states say and its
+ * REDIRECTED flag (in @flags): metadata-format.rst, "Failover and restore".
+ * Without the flag, a failover never turned the I/O, and a failback or
+ * restore had ended. With it, the volume's I/O goes through the target:
+ * failed over, failing back, or restoring (also when the restore was asked
+ * for and the record not yet rewritten); maps that do not cover every
+ * write cannot say which side holds what, and a break is not handled.
+ * 0, or an errno with *@msg saying why.
+ */
+static int vdrep_meta_record_phase(u32 type, enum vdrep_phase phase, u32 flags, bool trusted,
+				   enum vdrep_phase *out, const char **msg)
+{
+	bool mirror = type == VDREP_SYNC_TYPE_MIRROR;
+
+	*out = phase;
+	if (!(flags & VDREP_META_ASSOC_REDIRECTED)) {
+		switch (phase) {
+		case VDREP_PH_FAILING_OVER:
+		case VDREP_PH_FAILING_BACK:
+			*out = VDREP_PH_SYNCHRONIZED;
+			return 0;
+		case VDREP_PH_RESTORING:
+			*out = mirror ? VDREP_PH_SYNCHRONIZED : VDREP_PH_SPLIT;
+			return 0;
+		case VDREP_PH_FAILEDOVER:
+			*msg = "an association's record says failed over, but not that the volume's I/O went to its target";
+			return -EUCLEAN;
+		default:
+			return 0;
+		}
+	}
+	if (!trusted) {
+		*msg = "an association was failed over or restoring when the metadata stopped being written: which chunks are where is not known";
+		return -EUCLEAN;
+	}
+	switch (phase) {
+	case VDREP_PH_FAILING_OVER:
+	case VDREP_PH_FAILEDOVER:
+		if (!mirror)
+			break;
+		*out = VDREP_PH_FAILEDOVER;
+		return 0;
+	case VDREP_PH_FAILING_BACK:
+		if (!mirror)
+			break;
+		return 0;
+	case VDREP_PH_FRACTURED:
+		if (!mirror)
+			break;
+		fallthrough;
+	case VDREP_PH_RESTORING:
+	case VDREP_PH_SPLIT:
+	case VDREP_PH_SKEWED:
+		*out = VDREP_PH_RESTORING;
+		return 0;
+	case VDREP_PH_BROKEN:
+		*msg = "an association broke while failed over or restoring: bringing that back is not supported (kernel log names it)";
+		return -EOPNOTSUPP;
+	default:
+		break;
+	}
+	*msg = "an association's record says the volume's I/O went to its target in states where it never does";
+	return -EUCLEAN;
+}
+
 /* Whether record @r of the found superblock can be brought back. */
 static int vdrep_meta_check_record(struct vdrep_meta *meta, u32 slot,
 				   const struct vdrep_meta_assoc *r,
@@ -976,6 +1158,7 @@ static int vdrep_meta_check_record(struct vdrep_meta *meta, u32 slot,
 		.progress_status = le32_to_cpu(r->progress_status),
 	};
 	const struct vdrep_meta_assoc *o;
+	const char *msg;
 	enum vdrep_phase phase;
 	bool bad_name = true;
 	int err;
@@ -1005,24 +1188,20 @@ static int vdrep_meta_check_record(struct vdrep_meta *meta, u32 slot,
 		return -EUCLEAN;
 	}
 	phase = vdrep_phase_from_report(type, &rep);
-	switch (phase) {
-	case VDREP_PH_COUNT:
+	if (phase == VDREP_PH_COUNT) {
 		pr_err("metadata device %s: association %s: states %u/%u/%u are not ones this driver reports\n",
 		       meta->path, r->name, rep.copy_state, rep.sync_state,
 		       rep.progress_status);
 		NL_SET_ERR_MSG(extack, "metadata device has an association in states this driver does not know");
 		return -EUCLEAN;
-	case VDREP_PH_FAILING_OVER:
-	case VDREP_PH_FAILEDOVER:
-	case VDREP_PH_FAILING_BACK:
-	case VDREP_PH_RESTORING:
-		pr_err("metadata device %s: association %s was failed over or restoring\n",
-		       meta->path, r->name);
-		NL_SET_ERR_MSG(extack, "an association was failed over or restoring: bringing that back is not supported yet (kernel log names it)");
-		return -EOPNOTSUPP;
-	default:
-		return 0;
 	}
+	err = vdrep_meta_record_phase(type, phase, le32_to_cpu(r->flags), meta->trusted,
+				      &phase, &msg);
+	if (err) {
+		pr_err("metadata device %s: association %s: %s\n", meta->path, r->name, msg);
+		vdrep_extack(extack, NULL, msg);
+	}
+	return err;
 }
 
 /* The found superblock against the volume being created. */
@@ -1064,6 +1243,9 @@ static int vdrep_meta_check_found(struct vdrep_meta *meta, u32 *chunk_size,
 		NL_SET_ERR_MSG(extack, "metadata device has a malformed superblock: 'vdrepctl meta check' tells more");
 		return -EUCLEAN;
 	}
+	meta->clean = le32_to_cpu(sb->flags) & VDREP_META_SB_CLEAN;
+	meta->trusted = meta->clean ||
+			(le32_to_cpu(sb->flags) & VDREP_META_SB_WRITE_INTENT);
 	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
 		if (!(le32_to_cpu(sb->assocs[i].flags) & VDREP_META_ASSOC_IN_USE))
 			continue;
@@ -1074,9 +1256,6 @@ static int vdrep_meta_check_found(struct vdrep_meta *meta, u32 *chunk_size,
 	memcpy(meta->uuid, sb->uuid, sizeof(meta->uuid));
 	meta->format_time = le64_to_cpu(sb->format_time);
 	meta->generation = le64_to_cpu(sb->generation);
-	meta->clean = le32_to_cpu(sb->flags) & VDREP_META_SB_CLEAN;
-	meta->trusted = meta->clean ||
-			(le32_to_cpu(sb->flags) & VDREP_META_SB_WRITE_INTENT);
 	return 0;
 }
 
@@ -1209,6 +1388,7 @@ static int vdrep_meta_assemble(struct vdrep_meta *meta, struct netlink_ext_ack *
 	struct vdrep_volume *vol = meta->vol;
 	struct vdrep_meta_sb *sb = meta->found;
 	struct vdrep_assoc *a;
+	const char *msg;
 	u32 i;
 
 	if (le64_to_cpu(sb->nr_chunks) != vol->nr_chunks ||
@@ -1243,6 +1423,10 @@ static int vdrep_meta_assemble(struct vdrep_meta *meta, struct netlink_ext_ack *
 		/* It was going away: it goes. */
 		if (phase == VDREP_PH_DETACHING)
 			continue;
+		/* Checked by vdrep_meta_check_record(). */
+		if (vdrep_meta_record_phase(p.sync_type, phase, flags, meta->trusted, &phase,
+					    &msg))
+			return -EUCLEAN;
 		a = vdrep_assoc_restore(vol, i, &p, phase, le64_to_cpu(r->sync_time),
 					le64_to_cpu(r->target_sectors), meta->trusted,
 					vdrep_meta_read_maps, meta, extack);

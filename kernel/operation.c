@@ -129,13 +129,24 @@ static void vdrep_start_resync(struct vdrep_assoc *a, enum vdrep_phase phase)
 }
 
 /* Copy the target's image back to the source, serving it at once. */
-static void vdrep_start_restore(struct vdrep_assoc *a, enum vdrep_phase phase)
+/*
+ * Copy a mirror's or clone's target back to the source, serving the
+ * target's image at once. The record says so first (a mirror's map 0 holds
+ * the chunks to copy already).
+ */
+static int vdrep_start_restore(struct vdrep_assoc *a, enum vdrep_phase phase,
+			       struct netlink_ext_ack *extack)
 {
+	int err = vdrep_meta_redirect(a, extack);
+
+	if (err)
+		return err;
 	vdrep_assoc_set_phase(a, phase);
 	/* Writes reach both sides, so the target stays the image to serve. */
 	vdrep_assoc_drain(a, VDREP_IO_SYNC);
 	rcu_assign_pointer(a->vol->redirect, a);
 	vdrep_copy_start(a, VDREP_COPY_TO_SOURCE);
+	return 0;
 }
 
 static int vdrep_op_split(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
@@ -164,6 +175,8 @@ static int vdrep_op_split(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
 
 static int vdrep_op_failover(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
 {
+	int err;
+
 	vdrep_assoc_set_phase(a, VDREP_PH_FAILING_OVER);
 	vdrep_copy_stop(a);
 	/* Every write reaches both sides, and the async queue lands. */
@@ -173,6 +186,13 @@ static int vdrep_op_failover(struct vdrep_assoc *a, struct netlink_ext_ack *exta
 		return vdrep_broke(a, extack);
 	if (vdrep_chunkmap_weight(&a->dirty))
 		return vdrep_fell_behind(a, extack);
+	/* Both sides equal: the record says the target serves, then it does. */
+	err = vdrep_meta_redirect(a, extack);
+	if (err) {
+		vdrep_assoc_set_phase(a, VDREP_PH_SYNCHRONIZED);
+		vdrep_assoc_drain(a, vdrep_assoc_async(a) ? VDREP_IO_ASYNC : VDREP_IO_SYNC);
+		return err;
+	}
 	rcu_assign_pointer(a->vol->redirect, a);
 	vdrep_assoc_drain(a, VDREP_IO_REVERSE);
 	vdrep_assoc_set_phase(a, VDREP_PH_FAILEDOVER);
@@ -222,20 +242,30 @@ static int vdrep_snapshot_resync(struct vdrep_assoc *a, struct netlink_ext_ack *
  * restored restores it first (cow.c), so the volume shows the snapshot's
  * image as soon as this returns; a worker does the rest.
  */
-static void vdrep_snapshot_restore(struct vdrep_assoc *a)
+static int vdrep_snapshot_restore(struct vdrep_assoc *a, struct netlink_ext_ack *extack)
 {
 	struct vdrep_volume *vol = a->vol;
+	int err;
 
+	if (rcu_access_pointer(vol->redirect) != a) {
+		/* The chunks to restore (map 1) are in the record before it says so. */
+		vdrep_chunkmap_merge(&a->restore, &a->dirty, false);
+		err = vdrep_meta_redirect(a, extack);
+		if (err) {
+			vdrep_chunkmap_clear_all(&a->restore);
+			return err;
+		}
+	}
 	vdrep_assoc_set_phase(a, VDREP_PH_RESTORING);
 	a->last_percent = U32_MAX;
 	atomic64_set(&a->copied_chunks, 0);
 	if (rcu_access_pointer(vol->redirect) != a) {
-		vdrep_chunkmap_merge(&a->restore, &a->dirty, false);
 		rcu_assign_pointer(vol->redirect, a);
 		/* Bios that missed the redirect are done before the restore runs. */
 		vdrep_volume_drain(vol);
 	}
 	queue_work(vdrep_wq, &a->restore_work);
+	return 0;
 }
 
 static int vdrep_snapshot_operate(struct vdrep_assoc *a, u32 op,
@@ -246,14 +276,11 @@ static int vdrep_snapshot_operate(struct vdrep_assoc *a, u32 op,
 		return vdrep_snapshot_take(a, extack);
 	case VDREP_OPERATION_RESYNC:
 		/* Broken during a restore: the restore is what must go on. */
-		if (rcu_access_pointer(a->vol->redirect) == a) {
-			vdrep_snapshot_restore(a);
-			return 0;
-		}
+		if (rcu_access_pointer(a->vol->redirect) == a)
+			return vdrep_snapshot_restore(a, extack);
 		return vdrep_snapshot_resync(a, extack);
 	case VDREP_OPERATION_RESTORE:
-		vdrep_snapshot_restore(a);
-		return 0;
+		return vdrep_snapshot_restore(a, extack);
 	default:
 		return -EINVAL;
 	}
@@ -282,19 +309,25 @@ static int vdrep_clone_fill(struct vdrep_assoc *a, enum vdrep_phase phase)
 	return vdrep_view_create(a);
 }
 
-/* Copy the clone's image back to the source, serving it at once. */
+/*
+ * Copy the clone's image back to the source, serving it at once. The
+ * record says so, with the chunks to copy in map 0, before it is served;
+ * if that write fails, the metadata is read-only from then on (announced)
+ * and the restore goes on in memory.
+ */
 static void vdrep_clone_restore(struct vdrep_assoc *a)
 {
 	vdrep_assoc_set_phase(a, VDREP_PH_RESTORING);
 	vdrep_assoc_drain(a, VDREP_IO_TRACK);
 	vdrep_chunkmap_merge(&a->dirty, &a->changed, true);
+	vdrep_meta_redirect(a, NULL);
 	rcu_assign_pointer(a->vol->redirect, a);
 	/* Writes reach both sides, so the target stays the image to serve. */
 	vdrep_assoc_drain(a, VDREP_IO_SYNC);
 	vdrep_copy_start(a, VDREP_COPY_TO_SOURCE);
 }
 
-static int vdrep_clone_operate(struct vdrep_assoc *a, u32 op)
+static int vdrep_clone_operate(struct vdrep_assoc *a, u32 op, struct netlink_ext_ack *extack)
 {
 	switch (op) {
 	case VDREP_OPERATION_ACTIVATE:
@@ -319,10 +352,8 @@ static int vdrep_clone_operate(struct vdrep_assoc *a, u32 op)
 			vdrep_assoc_set_phase(a, VDREP_PH_ABORTED);
 		return 0;
 	case VDREP_OPERATION_RESYNC:
-		if (rcu_access_pointer(a->vol->redirect) == a) {
-			vdrep_start_restore(a, VDREP_PH_RESTORING);
-			return 0;
-		}
+		if (rcu_access_pointer(a->vol->redirect) == a)
+			return vdrep_start_restore(a, VDREP_PH_RESTORING, extack);
 		return vdrep_clone_fill(a, VDREP_PH_RESYNCING);
 	case VDREP_OPERATION_RESTORE:
 		vdrep_clone_restore(a);
@@ -379,6 +410,12 @@ int vdrep_assoc_operate(struct vdrep_assoc *a, u32 op, struct netlink_ext_ack *e
 		NL_SET_ERR_MSG(extack, "a snapshot or clone of the volume preserves its source, which a failover would leave behind");
 		return -EBUSY;
 	}
+	/* Where the data lives changes: the metadata device must be able to say so. */
+	if (op == VDREP_OPERATION_FAILOVER || op == VDREP_OPERATION_RESTORE) {
+		err = vdrep_meta_redirect_check(a->vol, extack);
+		if (err)
+			return err;
+	}
 	/*
 	 * The view goes first: if it is open, nothing has changed. A
 	 * snapshot's or clone's view shows the same image during a restore.
@@ -394,7 +431,7 @@ int vdrep_assoc_operate(struct vdrep_assoc *a, u32 op, struct netlink_ext_ack *e
 	if (vdrep_is_snapshot(a))
 		return vdrep_snapshot_operate(a, op, extack);
 	if (vdrep_is_clone(a))
-		return vdrep_clone_operate(a, op);
+		return vdrep_clone_operate(a, op, extack);
 	switch (op) {
 	case VDREP_OPERATION_ACTIVATE:
 		vdrep_start_resync(a, VDREP_PH_SYNCING);
@@ -405,9 +442,8 @@ int vdrep_assoc_operate(struct vdrep_assoc *a, u32 op, struct netlink_ext_ack *e
 	case VDREP_OPERATION_RESYNC:
 		/* Broken during a restore: the restore is what must go on. */
 		if (rcu_access_pointer(a->vol->redirect) == a)
-			vdrep_start_restore(a, VDREP_PH_RESTORING);
-		else
-			vdrep_start_resync(a, VDREP_PH_RESYNCING);
+			return vdrep_start_restore(a, VDREP_PH_RESTORING, extack);
+		vdrep_start_resync(a, VDREP_PH_RESYNCING);
 		return 0;
 	case VDREP_OPERATION_FRACTURE:
 		vdrep_assoc_set_phase(a, VDREP_PH_FRACTURING);
@@ -427,8 +463,7 @@ int vdrep_assoc_operate(struct vdrep_assoc *a, u32 op, struct netlink_ext_ack *e
 			vdrep_assoc_set_phase(a, VDREP_PH_SUSPENDED);
 		return 0;
 	case VDREP_OPERATION_RESTORE:
-		vdrep_start_restore(a, VDREP_PH_RESTORING);
-		return 0;
+		return vdrep_start_restore(a, VDREP_PH_RESTORING, extack);
 	case VDREP_OPERATION_FAILOVER:
 		return vdrep_op_failover(a, extack);
 	case VDREP_OPERATION_FAILBACK:

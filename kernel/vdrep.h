@@ -240,6 +240,18 @@ struct vdrep_assoc {
 	struct vdrep_chunkmap meta_bits[2];
 	struct vdrep_chunkmap meta_recent;
 	bool meta_fresh;		/* its maps on the device are stale: rewrite all */
+	/*
+	 * Under lock: its record says the volume's I/O goes through it
+	 * (REDIRECTED); set before vol->redirect points here, cleared before
+	 * it stops doing so (meta.c, vdrep_meta_redirect()).
+	 */
+	bool meta_redirect;
+	/*
+	 * Asynchronous mirror whose failback or restore ended: its writes stay
+	 * synchronous until a commit has cleared REDIRECTED (vdrep_meta_commit()),
+	 * so a crash before it finds both sides equal.
+	 */
+	bool async_after_commit;
 
 	/*
 	 * Snapshot store: chunk -> the store's chunk holding its data (a data
@@ -379,6 +391,9 @@ void vdrep_meta_stop(struct vdrep_volume *vol);
 void vdrep_meta_close(struct vdrep_volume *vol);
 void vdrep_meta_commit(struct vdrep_volume *vol);
 void vdrep_meta_changed(struct vdrep_volume *vol);
+int vdrep_meta_redirect_check(struct vdrep_volume *vol, struct netlink_ext_ack *extack);
+int vdrep_meta_redirect(struct vdrep_assoc *a, struct netlink_ext_ack *extack);
+void vdrep_meta_unredirect(struct vdrep_assoc *a);
 int vdrep_meta_assoc_init(struct vdrep_assoc *a);
 void vdrep_meta_assoc_exit(struct vdrep_assoc *a);
 bool vdrep_meta_write_ready(struct vdrep_volume *vol, struct vdrep_meta_wait *w);

@@ -281,27 +281,11 @@ int vdrep_volume_destroy_check(struct vdrep_volume *vol,
 	return vdrep_volume_block_opens(vol, true, extack);
 }
 
-/* Whether some association's target holds the volume's data now. */
-static bool vdrep_volume_redirected(struct vdrep_volume *vol)
-{
-	struct vdrep_assoc *a;
-	u32 i;
-
-	if (rcu_access_pointer(vol->redirect))
-		return true;
-	for (i = 0; i < VDREP_MAX_ASSOCS; i++) {
-		a = rcu_dereference_protected(vol->assocs[i],
-					      lockdep_is_held(&vdrep_volumes_lock));
-		if (a && READ_ONCE(a->io_mode) == VDREP_IO_REVERSE)
-			return true;
-	}
-	return false;
-}
-
 /*
  * Decide whether @vol may be stopped (volume-stop), and if so stop new
- * opens of it and of its views: from here on the caller stops it. Caller
- * holds vdrep_volumes_lock.
+ * opens of it and of its views: from here on the caller stops it. A
+ * volume failed over or restoring may stop: its records say so, and
+ * assemble brings it back that way. Caller holds vdrep_volumes_lock.
  */
 int vdrep_volume_stop_check(struct vdrep_volume *vol, struct netlink_ext_ack *extack)
 {
@@ -312,10 +296,6 @@ int vdrep_volume_stop_check(struct vdrep_volume *vol, struct netlink_ext_ack *ex
 	if (!vol->meta) {
 		NL_SET_ERR_MSG(extack, "volume has no metadata device: nothing would keep its associations (volume destroy removes it)");
 		return -EINVAL;
-	}
-	if (vdrep_volume_redirected(vol)) {
-		NL_SET_ERR_MSG(extack, "an association is failed over or restoring: fail back or let the restore finish first");
-		return -EBUSY;
 	}
 	err = vdrep_volume_block_opens(vol, true, extack);
 	if (err)

@@ -573,7 +573,8 @@ static void record_check(const struct meta_dev *d, int i, struct findings *f)
 	const struct vdrep_meta_assoc *r = &sb->assocs[i];
 	uint32_t flags = le32toh(r->flags), type = le32toh(r->sync_type);
 	uint32_t mode = le32toh(r->sync_mode), v;
-	const uint32_t known = VDREP_META_ASSOC_IN_USE | VDREP_META_ASSOC_VIEW_WRITABLE;
+	const uint32_t known = VDREP_META_ASSOC_IN_USE | VDREP_META_ASSOC_VIEW_WRITABLE |
+			       VDREP_META_ASSOC_REDIRECTED;
 
 	if (flags & ~known)
 		report(f, true, "record %d: flags 0x%x has unknown bits 0x%x", i, flags,
@@ -621,6 +622,17 @@ static void record_check(const struct meta_dev *d, int i, struct findings *f)
 		report(f, true, "record %d: copy_priority %u is not a copy priority", i, v);
 	if (!path_valid(r->target_path, sizeof(r->target_path)))
 		report(f, true, "record %d: target_path is empty or has no NUL", i);
+	/* REDIRECTED against the phase, as assemble reads them (metadata-format.rst). */
+	v = le32toh(r->copy_state);
+	if ((flags & VDREP_META_ASSOC_REDIRECTED) &&
+	    v != VDREP_COPY_STATE_FAILEDOVER && v != VDREP_COPY_STATE_UNSYNCHRONIZED &&
+	    v != VDREP_COPY_STATE_FRACTURED && v != VDREP_COPY_STATE_SPLIT &&
+	    v != VDREP_COPY_STATE_SKEWED && v != VDREP_COPY_STATE_BROKEN)
+		report(f, true, "record %d: redirected, but copy_state %u is none a failover or restore has",
+		       i, v);
+	if (!(flags & VDREP_META_ASSOC_REDIRECTED) && v == VDREP_COPY_STATE_FAILEDOVER &&
+	    le32toh(r->progress_status) == VDREP_PROGRESS_STATUS_COMPLETED)
+		report(f, true, "record %d: failed over, but not redirected", i);
 }
 
 /* The map checks of in-use record @i: nothing beyond nr_chunks, map 1 unused by mirrors. */
@@ -800,6 +812,7 @@ static int dump_record(struct meta_dev *d, int i, bool maps)
 	print_uint(PRINT_ANY, "id", le32toh(r->id));
 	print_uint(PRINT_ANY, "flags", flags);
 	print_bool(PRINT_ANY, "view_writable", flags & VDREP_META_ASSOC_VIEW_WRITABLE);
+	print_bool(PRINT_ANY, "redirected", flags & VDREP_META_ASSOC_REDIRECTED);
 	print_text("\n       ");
 	print_enum("sync_type", &sync_type_names, le32toh(r->sync_type));
 	print_enum("sync_mode", &sync_mode_names, le32toh(r->sync_mode));

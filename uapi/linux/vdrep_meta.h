@@ -43,6 +43,13 @@
 /* vdrep_meta_assoc.flags */
 #define VDREP_META_ASSOC_IN_USE		(1U << 0)
 #define VDREP_META_ASSOC_VIEW_WRITABLE	(1U << 1)
+/*
+ * The volume's I/O goes through this association's target: it is failed
+ * over, failing back or restoring, or a restore was asked for. Written
+ * before the volume's I/O turns to the target, and cleared before it
+ * turns back (metadata-format.rst, "Failover and restore").
+ */
+#define VDREP_META_ASSOC_REDIRECTED	(1U << 2)
 
 /*
  * Map 0 of a record: chunks whose target may differ from the source (a

@@ -664,43 +664,67 @@ scenario_resync() {
 
 # ---- scenario 5: write-intent cost ---------------------------------------------------------
 
-# The volume's and its metadata device's completed write requests, "VOL META" (diskstats;
-# brd keeps none, so the metadata device is a dm-linear of ram4, which does).
-intent_counts() {
-	echo "$(awk '{ print $5 }' "/sys/block/${dev[vdrep-intent]#/dev/}/stat")" \
-		"$(awk '{ print $5 }' "/sys/dev/block/$(devnum /dev/mapper/bench-meta)/stat")"
+# Completed write requests (diskstats) of the devices named, summed; brd keeps none, so
+# metadata devices are dm-linear slices of ram4, which do.
+writes_of() {
+	local d n=0
+	for d in "$@"; do
+		n=$((n + $(awk '{ print $5 }' "/sys/dev/block/$(devnum "$d")/stat")))
+	done
+	echo "$n"
 }
-pre_vdrep_intent() { intent0=$(intent_counts); }
-post_vdrep_intent() {
-	local now
-	now=$(intent_counts)
-	EXTRA="writes=$((${now% *} - ${intent0% *})),meta_writes=$((${now#* } - ${intent0#* }))"
+intent_counts() { echo "$(writes_of "${dev[$1]}") $(writes_of "${@:2}")"; }
+intent_extra() { # BEFORE NOW: EXTRA of the run
+	EXTRA="writes=$((${2% *} - ${1% *})),meta_writes=$((${2#* } - ${1#* }))"
+}
+pre_vdrep_intent() { intent0=$(intent_counts vdrep-intent /dev/mapper/bench-meta); }
+post_vdrep_intent() { intent_extra "$intent0" "$(intent_counts vdrep-intent /dev/mapper/bench-meta)"; }
+pre_md_raid1_bitmap() { intent0=$(intent_counts md-raid1-bitmap /dev/mapper/bench-rm0 /dev/mapper/bench-rm1); }
+post_md_raid1_bitmap() {
+	intent_extra "$intent0" \
+		"$(intent_counts md-raid1-bitmap /dev/mapper/bench-rm0 /dev/mapper/bench-rm1)"
 }
 
 # Metadata writes per application write: 4k random writes (with fdatasync, and at QD32) on a
-# volume with a synchronous mirror and a metadata device, against the same without one. The
-# working set is the whole ramdisk: the first rep marks fresh chunks, later ones find most
-# marks still there (a mirror's write intents are cleared intent_clear_secs, 5, after a
-# chunk's last write).
+# volume with a synchronous mirror and a metadata device, against the same without one and
+# against md raid1 with a write-intent bitmap of the same granularity and the same lazy
+# clearing (md-raid1-bitmap: dm-raid's raid1, region_size 64 KiB, its superblock and bitmap
+# on a metadata device per leg; md clears a region's bit some 5 s after its last write,
+# vdrep intent_clear_secs 5 after). The working set is the whole ramdisk: the first rep
+# marks fresh chunks, later ones find most marks still there.
 scenario_intent() {
 	say "intent: vdrep-sync volume ram0 + mirror ram1; vdrep-intent volume ram2 + mirror" \
-		"ram3 + metadata device bench-meta (dm-linear on ram4)"
-	brd_load 5
-	prefill /dev/ram0 /dev/ram1 /dev/ram2 /dev/ram3
+		"ram3 + metadata device bench-meta (dm-linear on ram4); md-raid1-bitmap: dm-raid" \
+		"raid1 of ram5 and ram6, metadata bench-rm0/1 (on ram4)"
+	brd_load 7
+	prefill /dev/ram0 /dev/ram1 /dev/ram2 /dev/ram3 /dev/ram5 /dev/ram6
 	if ! { vol_make bench-nm /dev/ram0 && dev[vdrep-sync]=$REPLY &&
 		ctl assoc create bench-nm/m1 /dev/ram1 --mode sync &&
 		ctl assoc wait bench-nm/m1 --state synchronized --timeout 600; }; then
 		mark_broken intent vdrep-sync "volume or mirror create"
 	fi
-	if ! { dm_make bench-meta "0 $(blockdev --getsz /dev/ram4) linear /dev/ram4 0" &&
+	# ram4 in three 4 MiB slices (of at least 16): vdrep's metadata, dm-raid's two.
+	local slice=8192
+	if ! { dm_make bench-meta "0 $slice linear /dev/ram4 0" &&
 		vol_make bench-im /dev/ram2 meta /dev/mapper/bench-meta && dev[vdrep-intent]=$REPLY &&
 		ctl assoc create bench-im/m1 /dev/ram3 --mode sync &&
 		ctl assoc wait bench-im/m1 --state synchronized --timeout 600; }; then
 		mark_broken intent vdrep-intent "volume, metadata device or mirror create"
 	fi
+	# Zeroed metadata: dm-raid writes a new superblock and bitmap; nosync: the legs are
+	# taken as equal (both prefilled alike), as vdrep's mirror is synchronized.
+	if ! { modprobe dm-raid &&
+		dm_make bench-rm0 "0 $slice linear /dev/ram4 $slice" &&
+		dm_make bench-rm1 "0 $slice linear /dev/ram4 $((2 * slice))" &&
+		dd if=/dev/zero of=/dev/mapper/bench-rm0 bs=1M count=4 oflag=direct status=none &&
+		dd if=/dev/zero of=/dev/mapper/bench-rm1 bs=1M count=4 oflag=direct status=none &&
+		dm_make bench-md "0 $(blockdev --getsz /dev/ram5) raid raid1 4 0 region_size $((CS / 512)) nosync 2 /dev/mapper/bench-rm0 /dev/ram5 /dev/mapper/bench-rm1 /dev/ram6" &&
+		dev[md-raid1-bitmap]=/dev/mapper/bench-md; }; then
+		mark_broken intent md-raid1-bitmap "dm-raid raid1 with a bitmap"
+	fi
 	local job
 	for job in randwrite-qd1-fsync randwrite-qd32; do
-		HOOKS=1 interleave intent "$job" vdrep-sync vdrep-intent
+		HOOKS=1 interleave intent "$job" vdrep-sync vdrep-intent md-raid1-bitmap
 	done
 	cleanup
 }

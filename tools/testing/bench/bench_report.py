@@ -45,8 +45,9 @@ SCENARIOS = {
         'goals': [(None, 'vdrep-mirror', 'dd-1m', 0.9), (None, 'vdrep-clone', 'dd-1m', 0.9)],
     },
     'intent': {
-        'title': 'Write intents: a synchronous mirror with a metadata device, against none',
-        'refs': ['vdrep-sync'],
+        'title': 'Write intents: a synchronous mirror with a metadata device, against none '
+                 'and against md raid1 with a bitmap (dm-raid, 64 KiB regions)',
+        'refs': ['vdrep-sync', 'md-raid1-bitmap'],
         'goals': [],
     },
 }

@@ -166,8 +166,8 @@ check "create $V on /dev/ram0 with metadata $META" vol_create "$V" /dev/ram0 met
 check "create mirror $V/a on /dev/ram1" assoc_create "$V/a" /dev/ram1
 check "$V/a synchronizes" assoc_wait_idle "$V/a"
 check "fail over to $V/a" eval 'assoc_op failover "$V/a" && assoc_wait "$V/a" failedover'
-expect_fail "volume stop while failed over: EBUSY" "$EBUSY" \
-	"failed over or restoring" volume stop "$V"
+check "its record says failed over, the volume's I/O redirected to the target" meta_is "$META" \
+	'rec("a")["copy_state"] + " " + str(rec("a")["redirected"]).lower()' "failedover true"
 check "fail back; $V/a synchronizes" \
 	eval 'assoc_op failback "$V/a" && assoc_wait "$V/a" synchronized && assoc_wait_idle "$V/a"'
 check "fracture $V/a" assoc_op fracture "$V/a"

@@ -89,7 +89,7 @@ ALIGN = 4096
 MAX_ASSOCS = 16
 SB_CLEAN = 1
 SB_WRITE_INTENT = 2
-IN_USE, VIEW_WRITABLE = 1, 2
+IN_USE, VIEW_WRITABLE, REDIRECTED = 1, 2, 4
 
 # Superblock bytes 0-1023 (the records follow at 1024, then 3072 reserved
 # bytes): csum version magic uuid generation sb_bytes chunk_size
@@ -369,6 +369,7 @@ def expected_dump(variant, size=None):
         records.append(dict(
             slot=slot, name=r["name"].decode(), id=r["id"], flags=r["flags"],
             view_writable=bool(r["flags"] & VIEW_WRITABLE),
+            redirected=bool(r["flags"] & REDIRECTED),
             sync_type=SYNC_TYPES[r["sync_type"]],
             sync_mode=SYNC_MODES[r["sync_mode"]],
             copy_type=COPY_TYPES[r["copy_type"]],
@@ -536,6 +537,7 @@ def decode(path):
         records.append(dict(
             slot=slot, name=cstr(rname), id=rid, flags=rflags,
             view_writable=bool(rflags & VIEW_WRITABLE),
+            redirected=bool(rflags & REDIRECTED),
             sync_type=name_of(SYNC_TYPES, sync_type),
             sync_mode=name_of(SYNC_MODES, sync_mode),
             copy_type=name_of(COPY_TYPES, copy_type),
