@@ -31,7 +31,7 @@ require_tools sha256sum jq python3
 ktap_plan 52
 
 CS=65536
-N=32		# chunks a restore copies: 32 s at 64 KiB/s
+N=16		# chunks a restore copies: 16 s at 64 KiB/s
 ST_FAILING_BACK=failedover/restore-in-progress/failing-back
 
 check "vdrep module loaded" load_module || ktap_abort "cannot load $VDREP_KO"
@@ -74,14 +74,10 @@ stop_at_cut()
 	dd if="$tmpdir/cut.img" of="$2" bs=1M oflag=direct status=none
 }
 
-# write_chunks DEV TAG FIRST LAST: whole chunks FIRST..LAST, TAG's patterns.
+# write_chunks DEV TAG FIRST LAST: chunks FIRST..LAST in one direct write of TAG's pattern.
 write_chunks()
 {
-	local i
-
-	for ((i = $3; i <= $4; i++)); do
-		chunk_write "$1" "$CS" "$i" "$2-$i" || return 1
-	done
+	range_write "$1" $(($3 * CS)) $((($4 - $3 + 1) * CS)) "$2"
 }
 
 # expect_image FILE TAG CHUNK...: FILE with those chunks holding TAG's patterns.
