@@ -13,7 +13,8 @@
 #   --runtime   seconds of each time-based fio job (default 4)
 #   --size      MiB of each ramdisk (default 128); the snapshot scenario writes its first
 #               quarter, the resync scenario copies all of it
-#   --scenario  passthrough, mirror, snapshot, resync, intent (default: all, in this order)
+#   --scenario  passthrough, mirror, snapshot, resync, intent, async (default: all, in
+#               this order)
 #   --job       only the jobs of that name (e.g. randwrite-qd1), repeatable
 #   --smoke     passthrough, randwrite-qd1 only, 1 rep of 1 s on 16 MiB ramdisks
 #               (options given as well still apply)
@@ -54,10 +55,10 @@ if [ $smoke = 1 ]; then
 	[ ${#only_jobs[@]} -gt 0 ] || only_jobs=(randwrite-qd1)
 fi
 REPS=${reps:-5} RUNTIME=${runtime:-4} SIZE_MIB=${size:-128}
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(passthrough mirror snapshot resync intent)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(passthrough mirror snapshot resync intent async)
 for s in "${scenarios[@]}"; do
 	case $s in
-	passthrough|mirror|snapshot|resync|intent) ;;
+	passthrough|mirror|snapshot|resync|intent|async) ;;
 	*) echo "bench-guest.sh: unknown scenario $s" >&2; usage ;;
 	esac
 done
@@ -725,6 +726,75 @@ scenario_intent() {
 	local job
 	for job in randwrite-qd1-fsync randwrite-qd32; do
 		HOOKS=1 interleave intent "$job" vdrep-sync vdrep-intent md-raid1-bitmap
+	done
+	cleanup
+}
+
+# ---- scenario 6: asynchronous mirror on a slow leg ----------------------------------------
+
+SLOW_MS=1	# the slow leg's write delay (dm-delay; brd writes take some 20-50 us here)
+
+# After each vdrep-async run: what was still queued for the slow leg, and how long the
+# queue took to drain (untimed for fio; a wait bounded against hangs, not a check).
+post_vdrep_async() {
+	local j behind t0
+	j=$("$VDREPCTL" -j assoc show bench-as/m1) || return 1
+	behind=$(json_num "$j" bytes-behind) || behind=0
+	t0=$(date +%s%N)
+	ctl assoc wait bench-as/m1 --state synchronized --timeout 600 || return 1
+	local i
+	for ((i = 0; i < 6000; i++)); do
+		j=$("$VDREPCTL" -j assoc show bench-as/m1) || return 1
+		[ "$(json_num "$j" bytes-behind)" = 0 ] && [ "$(json_num "$j" dirty-chunks)" = 0 ] &&
+			break
+		sleep 0.05
+	done
+	EXTRA="behind_bytes=$behind,drain_ms=$((($(date +%s%N) - t0) / 1000000))"
+}
+
+# The foreground's latency when one leg is slow: vdrep's asynchronous mirror (writes
+# acknowledged once the source has them, queued for the target up to --backlog, 16 MiB by
+# default, then tracked as dirty chunks and resynced) against md raid1 write-behind
+# (md-writebehind: dm-raid raid1, the slow leg write_mostly, max_write_behind 4096 writes,
+# i.e. 16 MiB of 4 KiB writes; beyond it md waits for the slow leg), against vdrep's
+# synchronous mirror on the same slow leg (what the asynchronous mode saves) and the raw
+# device. The slow legs are dm-delay devices whose writes complete SLOW_MS ms late.
+scenario_async() {
+	say "async: raw ram0; vdrep-async volume ram1 + async mirror on bench-slow2 (ram2, writes" \
+		"$SLOW_MS ms late); md-writebehind: dm-raid raid1 of ram3 and bench-slow4 (ram4," \
+		"write_mostly), metadata on ram5; vdrep-sync-slow: volume ram6 + sync mirror on" \
+		"bench-slow7 (ram7)"
+	brd_load 8
+	prefill /dev/ram0 /dev/ram1 /dev/ram2 /dev/ram3 /dev/ram4 /dev/ram6 /dev/ram7
+	dev[raw]=/dev/ram0
+	modprobe dm-delay 2>/dev/null
+	local n slow
+	for n in 2 4 7; do
+		dm_make "bench-slow$n" "0 $SECTORS delay /dev/ram$n 0 0 /dev/ram$n 0 $SLOW_MS" ||
+			die "dm-delay over /dev/ram$n failed"
+	done
+	if ! { vol_make bench-as /dev/ram1 && dev[vdrep-async]=$REPLY &&
+		ctl assoc create bench-as/m1 /dev/mapper/bench-slow2 --mode async &&
+		ctl assoc wait bench-as/m1 --state synchronized --timeout 600; }; then
+		mark_broken async vdrep-async "volume or mirror create"
+	fi
+	slow=8192
+	if ! { modprobe dm-raid &&
+		dm_make bench-rm0 "0 $slow linear /dev/ram5 0" &&
+		dm_make bench-rm1 "0 $slow linear /dev/ram5 $slow" &&
+		dd if=/dev/zero of=/dev/ram5 bs=1M count=8 oflag=direct status=none &&
+		dm_make bench-mdwb "0 $SECTORS raid raid1 8 0 region_size $((CS / 512)) nosync write_mostly 1 max_write_behind 8192 2 /dev/mapper/bench-rm0 /dev/ram3 /dev/mapper/bench-rm1 /dev/mapper/bench-slow4" &&
+		dev[md-writebehind]=/dev/mapper/bench-mdwb; }; then
+		mark_broken async md-writebehind "dm-raid raid1 with write-behind"
+	fi
+	if ! { vol_make bench-ss /dev/ram6 && dev[vdrep-sync-slow]=$REPLY &&
+		ctl assoc create bench-ss/m1 /dev/mapper/bench-slow7 --mode sync &&
+		ctl assoc wait bench-ss/m1 --state synchronized --timeout 600; }; then
+		mark_broken async vdrep-sync-slow "volume or mirror create"
+	fi
+	local job
+	for job in randwrite-qd1 randwrite-qd32; do
+		HOOKS=1 interleave async "$job" raw vdrep-async md-writebehind vdrep-sync-slow
 	done
 	cleanup
 }

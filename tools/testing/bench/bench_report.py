@@ -44,6 +44,12 @@ SCENARIOS = {
         'refs': ['dd-1m', 'dd-64k'],
         'goals': [(None, 'vdrep-mirror', 'dd-1m', 0.9), (None, 'vdrep-clone', 'dd-1m', 0.9)],
     },
+    'async': {
+        'title': 'Asynchronous mirror on a slow leg (writes 1 ms late): foreground rate and p99, '
+                 'backlog',
+        'refs': ['raw', 'md-writebehind', 'vdrep-sync-slow'],
+        'goals': [],
+    },
     'intent': {
         'title': 'Write intents: a synchronous mirror with a metadata device, against none '
                  'and against md raid1 with a bitmap (dm-raid, 64 KiB regions)',
@@ -179,6 +185,11 @@ def notes(ok):
     per_write('old_data_reads', 'old-data-reads/write')
     per_write('s1_chunks', 'chunks preserved/write')
     per_write('meta_writes', 'metadata writes/write')
+    for key, label, scale, unit in (('behind_bytes', 'queued at the end', 1 / 1048576, 'MiB'),
+                                    ('drain_ms', 'drained in', 1 / 1000, 's')):
+        xs = [r['extra'][key] * scale for r in ok if key in r['extra']]
+        if xs:
+            out.append(f'{label} {med(xs):.2f} {unit} ({min(xs):.2f}..{max(xs):.2f})')
     xs = [r['extra']['cow_sectors'] / CHUNK_SECTORS / r['extra']['writes'] for r in ok
           if 'cow_sectors' in r['extra'] and r['extra'].get('writes')]
     if xs:
