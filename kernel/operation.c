@@ -128,7 +128,6 @@ static void vdrep_start_resync(struct vdrep_assoc *a, enum vdrep_phase phase)
 	vdrep_copy_start(a, VDREP_COPY_TO_TARGET);
 }
 
-/* Copy the target's image back to the source, serving it at once. */
 /*
  * Copy a mirror's or clone's target back to the source, serving the
  * target's image at once. The record says so first (a mirror's map 0 holds
