@@ -12,9 +12,9 @@
 #    and after a cut it comes back failed over, the chunks read from its
 #    target; failback then copies them to the source, and the mirror queues
 #    its writes again.
-#  - Failing back at 64 KiB/s, cut: it comes back failing back and ends
+#  - Failing back at 4 KiB/s, cut: it comes back failing back and ends
 #    with both sides equal.
-#  - A snapshot restoring at 64 KiB/s, a chunk written after the restore
+#  - A snapshot restoring at 16 then 4 KiB/s, a chunk written after the restore
 #    copied it and one before, cut: it comes back restoring and ends with
 #    the point in time but for those two writes. A crash must not restore a
 #    chunk over a later write: the restore map drops the chunk on the device
@@ -28,7 +28,7 @@
 
 test_init
 require_tools sha256sum jq python3
-ktap_plan 52
+ktap_plan 51
 
 CS=65536
 N=16		# chunks a restore copies: 16 s at 64 KiB/s
@@ -72,6 +72,26 @@ stop_at_cut()
 	ctl volume stop "$1" || return 1
 	untrack_volume "$1"
 	dd if="$tmpdir/cut.img" of="$2" bs=1M oflag=direct status=none
+}
+
+# cut_says META ASSOC: "redirected" if the record of ASSOC in the cut's metadata (put back
+# on META) says the volume's I/O went through it, else "ended". Which one depends on how
+# far the copy got before the cut (a slow kernel may finish it first): what comes back is
+# checked against what the record says, not against a guess.
+cut_says()
+{
+	meta_is "$1" 'str(rec("'"$2"'")["redirected"]).lower()' true >/dev/null 2>&1 &&
+		echo redirected || echo ended
+}
+
+# ok_if_redirected CUT DESCRIPTION: ok, or a skip saying the copy ended before the cut.
+ok_if_redirected()
+{
+	if [ "$1" = redirected ]; then
+		ok "$2"
+	else
+		skip "$2" "the copy had ended before the cut (a slow machine)"
+	fi
 }
 
 # write_chunks DEV TAG FIRST LAST: chunks FIRST..LAST in one direct write of TAG's pattern.
@@ -135,17 +155,15 @@ check "fail over again; chunks 10-$((10 + N - 1)) written while failed over" \
 	eval 'assoc_op failover $V/a && assoc_wait $V/a failedover &&
 	write_chunks $vd fb 10 $((10 + N - 1))'
 IMAGE=$(dev_sha256 "$vd")
-check "fail back at 64 KiB/s" eval 'assoc_op set $V/a --rate 64K && assoc_op failback $V/a'
-states=$(assoc_states "$V/a")
+check "fail back at 4 KiB/s (16 s a chunk)" eval 'assoc_op set $V/a --rate 4K && assoc_op failback $V/a'
 power_cut "$MMETA"
-if [ "$states" = "$ST_FAILING_BACK" ]; then
-	ok "$V/a was failing back at the cut"
-else
-	skip "$V/a was failing back at the cut" "the failback had ended ($states)"
-fi
 check "stop; the metadata put back as the cut left it" stop_at_cut "$V" "$MMETA"
-check "assembled after the cut: $V/a $ST_FAILING_BACK" \
-	eval 'vol_create $V /dev/ram0 meta $MMETA && assoc_is $V/a $ST_FAILING_BACK'
+cut=$(cut_says "$MMETA" a)
+ok_if_redirected "$cut" "$V/a was failing back at the cut (its record redirected)"
+want=$ST_SYNCHRONIZED
+[ "$cut" = redirected ] && want=$ST_FAILING_BACK
+check "assembled after the cut: $V/a $want" \
+	eval 'vol_create $V /dev/ram0 meta $MMETA && assoc_is $V/a $want'
 vd=/dev/$(vol_disk "$V")
 check_eq "the volume reads as at the cut meanwhile" "$IMAGE" "$(dev_sha256 "$vd")"
 check "at full speed the failback ends: synchronized, idle" \
@@ -165,27 +183,24 @@ check "create $S on /dev/ram0, metadata on $SMETA; snapshot $S/sn on /dev/ram2" 
 vs=/dev/$(vol_disk "$S")
 dd if="$vs" of="$tmpdir/pit.img" bs=1M iflag=direct status=none
 check "chunks 0-$((N - 1)) written (each preserved first)" write_chunks "$vs" later 0 $((N - 1))
-check "restore $S/sn at 64 KiB/s; it restored 2 chunks or more (0 and 1: in order)" \
-	eval 'assoc_op set $S/sn --rate 64K && assoc_op restore $S/sn &&
-	assoc_wait_for $S/sn copied-chunks "([2-9]|[1-9][0-9]+)"'
+check "restore $S/sn at 16 KiB/s; it restored 2 chunks or more (0 and 1: in order); 4 KiB/s on" \
+	eval 'assoc_op set $S/sn --rate 16K && assoc_op restore $S/sn &&
+	assoc_wait_for $S/sn copied-chunks "([2-9]|[1-9][0-9]+)" && assoc_op set $S/sn --rate 4K'
 check "write chunk 0 (restored) and chunk $((N - 1)) (restored first, then written)" \
 	eval 'chunk_write $vs $CS 0 after-0 && chunk_write $vs $CS $((N - 1)) after-$((N - 1))'
-states=$(assoc_get "$S/sn" progress-status)
 power_cut "$SMETA"
-if [ "$states" = restoring ]; then
-	ok "$S/sn was restoring at the cut"
-else
-	skip "$S/sn was restoring at the cut" "the restore had ended ($states)"
-fi
 cp "$tmpdir/pit.img" "$tmpdir/expect.img"
 expect_image "$tmpdir/expect.img" after 0 $((N - 1))
 EXPECT=$(sha256sum <"$tmpdir/expect.img" | cut -d' ' -f1)
 PIT=$(sha256sum <"$tmpdir/pit.img" | cut -d' ' -f1)
 check_eq "the volume reads the point in time but for the two writes" "$EXPECT" "$(dev_sha256 "$vs")"
 check "stop; the metadata put back as the cut left it" stop_at_cut "$S" "$SMETA"
-check "at the cut: $S/sn redirected" meta_is "$SMETA" 'str(rec("sn")["redirected"]).lower()' true
-check "assembled after the cut: $S/sn restoring" \
-	eval 'vol_create $S /dev/ram0 meta $SMETA && [ "$(assoc_get $S/sn progress-status)" = restoring ]'
+cut=$(cut_says "$SMETA" sn)
+ok_if_redirected "$cut" "$S/sn was restoring at the cut (its record redirected)"
+want=completed
+[ "$cut" = redirected ] && want=restoring
+check "assembled after the cut: $S/sn $want" \
+	eval 'vol_create $S /dev/ram0 meta $SMETA && [ "$(assoc_get $S/sn progress-status)" = $want ]'
 vs=/dev/$(vol_disk "$S")
 check_eq "the volume reads as before the cut" "$EXPECT" "$(dev_sha256 "$vs")"
 check "at full speed the restore ends: $ST_SNAP_SPLIT" \
@@ -210,22 +225,21 @@ check "create $C on /dev/ram0, metadata on $CMETA; clone $C/cl on /dev/ram3 fill
 vc=/dev/$(vol_disk "$C")
 dd if="$vc" of="$tmpdir/pit.img" bs=1M iflag=direct status=none
 check "chunks 0-$((N - 1)) written on the volume" write_chunks "$vc" later 0 $((N - 1))
-check "restore $C/cl at 64 KiB/s" eval 'assoc_op set $C/cl --rate 64K && assoc_op restore $C/cl'
+check "restore $C/cl at 4 KiB/s" eval 'assoc_op set $C/cl --rate 4K && assoc_op restore $C/cl'
 check "write chunk 0 and chunk $((N - 1)) through the volume" \
 	eval 'chunk_write $vc $CS 0 after-0 && chunk_write $vc $CS $((N - 1)) after-$((N - 1))'
 states=$(assoc_get "$C/cl" progress-status)
 power_cut "$CMETA"
-if [ "$states" = restoring ]; then
-	ok "$C/cl was restoring at the cut"
-else
-	skip "$C/cl was restoring at the cut" "the restore had ended ($states)"
-fi
 cp "$tmpdir/pit.img" "$tmpdir/expect.img"
 expect_image "$tmpdir/expect.img" after 0 $((N - 1))
 EXPECT=$(sha256sum <"$tmpdir/expect.img" | cut -d' ' -f1)
 check "stop; the metadata put back as the cut left it" stop_at_cut "$C" "$CMETA"
-check "assembled after the cut: $C/cl restoring" \
-	eval 'vol_create $C /dev/ram0 meta $CMETA && [ "$(assoc_get $C/cl progress-status)" = restoring ]'
+cut=$(cut_says "$CMETA" cl)
+ok_if_redirected "$cut" "$C/cl was restoring at the cut (its record redirected)"
+want=completed
+[ "$cut" = redirected ] && want=restoring
+check "assembled after the cut: $C/cl $want" \
+	eval 'vol_create $C /dev/ram0 meta $CMETA && [ "$(assoc_get $C/cl progress-status)" = $want ]'
 vc=/dev/$(vol_disk "$C")
 check "at full speed the restore ends: $ST_CLONE_SPLIT" \
 	eval 'assoc_op set $C/cl --rate 0 && assoc_wait $C/cl split && assoc_is $C/cl $ST_CLONE_SPLIT'
