@@ -13,8 +13,8 @@
 #   --runtime   seconds of each time-based fio job (default 4)
 #   --size      MiB of each ramdisk (default 128); the snapshot scenario writes its first
 #               quarter, the resync scenario copies all of it
-#   --scenario  passthrough, mirror, snapshot, resync, intent, async (default: all, in
-#               this order)
+#   --scenario  passthrough, mirror, snapshot, resync, intent, async, load (default: all,
+#               in this order)
 #   --job       only the jobs of that name (e.g. randwrite-qd1), repeatable
 #   --smoke     passthrough, randwrite-qd1 only, 1 rep of 1 s on 16 MiB ramdisks
 #               (options given as well still apply)
@@ -55,10 +55,10 @@ if [ $smoke = 1 ]; then
 	[ ${#only_jobs[@]} -gt 0 ] || only_jobs=(randwrite-qd1)
 fi
 REPS=${reps:-5} RUNTIME=${runtime:-4} SIZE_MIB=${size:-128}
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(passthrough mirror snapshot resync intent async)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(passthrough mirror snapshot resync intent async load)
 for s in "${scenarios[@]}"; do
 	case $s in
-	passthrough|mirror|snapshot|resync|intent|async) ;;
+	passthrough|mirror|snapshot|resync|intent|async|load) ;;
 	*) echo "bench-guest.sh: unknown scenario $s" >&2; usage ;;
 	esac
 done
@@ -292,6 +292,10 @@ write_jobs() {
 	EOF
 	# fdatasync after every write: every write is acknowledged durable.
 	echo "fdatasync=1" >>"$OUT/jobs/randwrite-qd1-fsync.fio"
+	# A foreground that asks for a fixed rate: what a copy leaves of it is what it kept.
+	sed -e 's/^\[randwrite-qd1\]/[fg-rated-qd1]/' -e "s/^; randwrite-qd1:/; fg-rated-qd1 (at most $FG_IOPS writes a second):/" \
+		"$OUT/jobs/randwrite-qd1.fio" >"$OUT/jobs/fg-rated-qd1.fio"
+	echo "rate_iops=$FG_IOPS" >>"$OUT/jobs/fg-rated-qd1.fio"
 	cat >"$OUT/jobs/fresh-qd1.fio" <<-EOF
 	; fresh-qd1: one 4 KiB write into each chunk of the first \${BENCH_REGION} bytes of
 	; \${BENCH_DEV}, in the random order of \${BENCH_IOLOG} (fresh-chunks.iolog, made
@@ -796,6 +800,50 @@ scenario_async() {
 	for job in randwrite-qd1 randwrite-qd32; do
 		HOOKS=1 interleave async "$job" raw vdrep-async md-writebehind vdrep-sync-slow
 	done
+	cleanup
+}
+
+# ---- scenario 7: a copy under a rate-limited foreground job -------------------------------
+
+FG_IOPS=1000	# what fg-rated-qd1 asks for
+
+# copy-PRIORITY: a mirror of volume bench-ld created (its initial sync starts) with that
+# CopyPriority just before the foreground job; after it, what the copy did during the job.
+pre_copy() { ctl assoc create bench-ld/c1 /dev/ram1 --mode sync --priority "$1"; }
+post_copy() {
+	local j p='' copied total
+	j=$("$VDREPCTL" -j assoc show bench-ld/c1) || return 1
+	copied=$(json_num "$j" copied-chunks) total=$(json_num "$j" total-chunks)
+	[[ $j =~ \"copy-priority\":\"([^\"]*)\" ]] && p=${BASH_REMATCH[1]}
+	EXTRA="copied_chunks=$copied,total_chunks=$total,priority=$p"
+	EXTRA+=",copy_kib_s=$((copied * CS / 1024 / RUNTIME))"
+	ctl assoc destroy bench-ld/c1
+}
+pre_copy_low() { pre_copy low; }
+pre_copy_same() { pre_copy same; }
+pre_copy_high() { pre_copy high; }
+post_copy_low() { post_copy; }
+post_copy_same() { post_copy; }
+post_copy_high() { post_copy; }
+
+# The foreground IOPS a copy leaves and the copy rate it holds meanwhile: fg-rated-qd1
+# (4 KiB random writes at QD1, at most FG_IOPS a second) on a vdrep volume alone
+# (fg-alone), then while a synchronous mirror's initial sync runs with CopyPriority low,
+# same or high (copy-low, copy-same, copy-high). x fg-alone is the foreground kept; the
+# notes give the copy's rate over the job (chunks copied during it; a copy that ended
+# within the job makes that a lower bound: "copied N of N").
+scenario_load() {
+	want_job fg-rated-qd1 || return 0
+	say "load: vdrep volume ram0, mirror to ram1 created before each copy-* run"
+	brd_load 2
+	prefill /dev/ram0 /dev/ram1
+	if vol_make bench-ld /dev/ram0; then
+		dev[fg-alone]=$REPLY dev[copy-low]=$REPLY dev[copy-same]=$REPLY dev[copy-high]=$REPLY
+	else
+		mark_broken load fg-alone "volume create"
+		return 0
+	fi
+	HOOKS=1 interleave load fg-rated-qd1 fg-alone copy-low copy-same copy-high
 	cleanup
 }
 

@@ -13,7 +13,7 @@
 #   --lane      kernel lane (default 6.12)
 #   --reps, --runtime, --size, --scenario, --job, --smoke: passed to bench-guest.sh
 #               (defaults 5 repetitions, 4 s per time-based job, 128 MiB ramdisks, every
-#               scenario: passthrough mirror snapshot resync intent async)
+#               scenario: passthrough mirror snapshot resync intent async load)
 #   --out       results directory (default $VDREP_CACHE/bench/DATE-LANE)
 #   --timeout   time budget of the VM in seconds (default 3600)
 #   --no-setup  do not run setup.sh (the machine is set up already)

@@ -50,6 +50,12 @@ SCENARIOS = {
         'refs': ['raw', 'md-writebehind', 'vdrep-sync-slow'],
         'goals': [],
     },
+    'load': {
+        'title': 'A mirror\'s initial sync under a foreground asking for 1000 writes/s: '
+                 'foreground kept (x fg-alone), copy rate held (notes), per CopyPriority',
+        'refs': ['fg-alone'],
+        'goals': [(None, 'copy-same', 'fg-alone', 0.9)],
+    },
     'intent': {
         'title': 'Write intents: a synchronous mirror with a metadata device, against none '
                  'and against md raid1 with a bitmap (dm-raid, 64 KiB regions)',
@@ -185,6 +191,9 @@ def notes(ok):
     per_write('old_data_reads', 'old-data-reads/write')
     per_write('s1_chunks', 'chunks preserved/write')
     per_write('meta_writes', 'metadata writes/write')
+    xs = [r['extra']['copy_kib_s'] / 1024 for r in ok if 'copy_kib_s' in r['extra']]
+    if xs:
+        out.append(f'copy {med(xs):.1f} MiB/s ({min(xs):.1f}..{max(xs):.1f}) during the job')
     for key, label, scale, unit in (('behind_bytes', 'queued at the end', 1 / 1048576, 'MiB'),
                                     ('drain_ms', 'drained in', 1 / 1000, 's')):
         xs = [r['extra'][key] * scale for r in ok if key in r['extra']]
