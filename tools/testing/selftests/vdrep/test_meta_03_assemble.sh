@@ -192,7 +192,7 @@ x_mirrors()
 
 x_more()
 {
-	clone_create m03x/xg /dev/ram7 --rate 16K &&
+	clone_create m03x/xg /dev/ram7 --rate 4K &&
 		snap_create m03x/xn /dev/ram8 --writable-view &&
 		snap_create m03x/xq /dev/ram9 --prepare-only
 }
@@ -300,7 +300,7 @@ HC=$(view_sha m03x/xc)
 check "suspend xu, fracture xf" \
 	eval 'assoc_op suspend m03x/xu && assoc_wait m03x/xu suspended && assoc_op fracture m03x/xf'
 PG=$(dev_sha256 "$vx")
-check "clone xg on /dev/ram7 with --rate 16K; snapshot xn on /dev/ram8 (writable view), xq on /dev/ram9 prepared" \
+check "clone xg on /dev/ram7 with --rate 4K; snapshot xn on /dev/ram8 (writable view), xq on /dev/ram9 prepared" \
 	x_more
 check "write chunks 3, 17, 40, 99, 127 of m03x (xf fractured); xs and xa idle again" \
 	eval 'touch_chunks "$vx" "$CSX" x3 3 17 40 99 127 && all_idle m03x/xs m03x/xa'
