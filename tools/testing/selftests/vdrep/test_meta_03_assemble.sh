@@ -12,7 +12,7 @@
 #    back Fractured with dirty-chunks 5, and its resync copies exactly 5;
 #    Suspended and Prepared mirrors stay so; a complete clone stays split
 #    and its view reads its point in time; a clone held mid-fill by --rate
-#    16K goes on filling (copy-on-write of chunks written after the
+#    4K goes on filling (copy-on-write of chunks written after the
 #    assemble included) and ends with its point in time; a split snapshot
 #    (writable view) comes back split from its store's own map: its view
 #    reads its point in time, its store holds the 5 chunks written since,
