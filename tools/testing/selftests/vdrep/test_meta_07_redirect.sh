@@ -94,6 +94,30 @@ ok_if_redirected()
 	fi
 }
 
+# expect_sha: sha256 of the point in time ($tmpdir/pit.img) with chunks 0 and N-1
+# holding the "after" writes.
+expect_sha()
+{
+	cp "$tmpdir/pit.img" "$tmpdir/expect.img" &&
+		expect_image "$tmpdir/expect.img" after 0 $((N - 1)) &&
+		sha256sum <"$tmpdir/expect.img" | cut -d' ' -f1
+}
+
+# assemble_after_cut VOLUME META ASSOC: stop VOLUME, put the cut back, say whether ASSOC
+# was still restoring then, and assemble: ASSOC restoring if its record said so, else
+# done (completed). Three results.
+assemble_after_cut()
+{
+	local vol=$1 meta=$2 assoc=$1/$3 cut want=completed
+
+	check "stop; the metadata put back as the cut left it" stop_at_cut "$vol" "$meta"
+	cut=$(cut_says "$meta" "$3")
+	ok_if_redirected "$cut" "$assoc was restoring at the cut (its record redirected)"
+	[ "$cut" = redirected ] && want=restoring
+	check "assembled after the cut: $assoc $want" \
+		eval 'vol_create $vol /dev/ram0 meta $meta && [ "$(assoc_get $assoc progress-status)" = $want ]'
+}
+
 # write_chunks DEV TAG FIRST LAST: chunks FIRST..LAST in one direct write of TAG's pattern.
 write_chunks()
 {
@@ -189,18 +213,10 @@ check "restore $S/sn at 16 KiB/s; it restored 2 chunks or more (0 and 1: in orde
 check "write chunk 0 (restored) and chunk $((N - 1)) (restored first, then written)" \
 	eval 'chunk_write $vs $CS 0 after-0 && chunk_write $vs $CS $((N - 1)) after-$((N - 1))'
 power_cut "$SMETA"
-cp "$tmpdir/pit.img" "$tmpdir/expect.img"
-expect_image "$tmpdir/expect.img" after 0 $((N - 1))
-EXPECT=$(sha256sum <"$tmpdir/expect.img" | cut -d' ' -f1)
+EXPECT=$(expect_sha)
 PIT=$(sha256sum <"$tmpdir/pit.img" | cut -d' ' -f1)
 check_eq "the volume reads the point in time but for the two writes" "$EXPECT" "$(dev_sha256 "$vs")"
-check "stop; the metadata put back as the cut left it" stop_at_cut "$S" "$SMETA"
-cut=$(cut_says "$SMETA" sn)
-ok_if_redirected "$cut" "$S/sn was restoring at the cut (its record redirected)"
-want=completed
-[ "$cut" = redirected ] && want=restoring
-check "assembled after the cut: $S/sn $want" \
-	eval 'vol_create $S /dev/ram0 meta $SMETA && [ "$(assoc_get $S/sn progress-status)" = $want ]'
+assemble_after_cut "$S" "$SMETA" sn
 vs=/dev/$(vol_disk "$S")
 check_eq "the volume reads as before the cut" "$EXPECT" "$(dev_sha256 "$vs")"
 check "at full speed the restore ends: $ST_SNAP_SPLIT" \
@@ -230,16 +246,8 @@ check "write chunk 0 and chunk $((N - 1)) through the volume" \
 	eval 'chunk_write $vc $CS 0 after-0 && chunk_write $vc $CS $((N - 1)) after-$((N - 1))'
 states=$(assoc_get "$C/cl" progress-status)
 power_cut "$CMETA"
-cp "$tmpdir/pit.img" "$tmpdir/expect.img"
-expect_image "$tmpdir/expect.img" after 0 $((N - 1))
-EXPECT=$(sha256sum <"$tmpdir/expect.img" | cut -d' ' -f1)
-check "stop; the metadata put back as the cut left it" stop_at_cut "$C" "$CMETA"
-cut=$(cut_says "$CMETA" cl)
-ok_if_redirected "$cut" "$C/cl was restoring at the cut (its record redirected)"
-want=completed
-[ "$cut" = redirected ] && want=restoring
-check "assembled after the cut: $C/cl $want" \
-	eval 'vol_create $C /dev/ram0 meta $CMETA && [ "$(assoc_get $C/cl progress-status)" = $want ]'
+EXPECT=$(expect_sha)
+assemble_after_cut "$C" "$CMETA" cl
 vc=/dev/$(vol_disk "$C")
 check "at full speed the restore ends: $ST_CLONE_SPLIT" \
 	eval 'assoc_op set $C/cl --rate 0 && assoc_wait $C/cl split && assoc_is $C/cl $ST_CLONE_SPLIT'
