@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # bench-guest.sh [--reps N] [--runtime S] [--size MIB] [--scenario NAME]... [--job NAME]...
-#                [--smoke] [--out DIR]
+#                [--smoke] [--out DIR] [--profile CONTENDER]... [--icount]
 #
 # Guest side of bench.sh (and of the selftest test_bench_smoke): builds the same topology
 # for every contender on pre-filled brd ramdisks, runs the fio jobs interleaved (for each
@@ -19,6 +19,12 @@
 #   --smoke     passthrough, randwrite-qd1 only, 1 rep of 1 s on 16 MiB ramdisks
 #               (options given as well still apply)
 #   --out       results directory (default $VDREP_RESULTS/bench, else /tmp/vdrep-bench)
+#   --profile   sample every fio run of CONTENDER with perf (cpu-clock on every CPU, call
+#               graphs): OUT/perf/SCENARIO.JOB.CONTENDER.REP.txt, the hottest symbols, and
+#               .callers.txt; perf slows what it samples, so that contender's rates are
+#               not comparable in such a run (repeatable)
+#   --icount    QEMU runs with -icount (bench.sh --icount): noted in meta.txt, and the
+#               tables give instructions per I/O
 # Runs as root inside the test VM only (VDREP_LANE set): it reloads brd and removes every
 # device it made when it exits. Loads $VDREP_KO unless vdrep is loaded, and unloads it
 # again at the end in that case. No timing is checked here: a run fails only when a
@@ -33,9 +39,9 @@ VDREP_KO=${VDREP_KO:-$VDREP_TOP/vdrep.ko}
 PYTHON=${PYTHON:-/usr/bin/python3}
 export DM_DISABLE_UDEV=1
 
-usage() { sed -n '4,24s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '4,30s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-reps='' runtime='' size='' smoke=0 out='' scenarios=() only_jobs=()
+reps='' runtime='' size='' smoke=0 out='' scenarios=() only_jobs=() profiled=() icount=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--reps) reps=${2:?}; shift 2 ;;
@@ -45,6 +51,8 @@ while [ $# -gt 0 ]; do
 	--job) only_jobs+=("${2:?}"); shift 2 ;;
 	--smoke) smoke=1; shift ;;
 	--out) out=${2:?}; shift 2 ;;
+	--profile) profiled+=("${2:?}"); shift 2 ;;
+	--icount) icount=1; shift ;;
 	-h|--help) usage ;;
 	*) echo "bench-guest.sh: unknown argument $1" >&2; usage ;;
 	esac
@@ -77,6 +85,8 @@ die() { echo "bench: error: $*" >&2; exit 1; }
 for t in fio dmsetup blockdev "$PYTHON"; do
 	command -v "$t" >/dev/null || die "$t not found"
 done
+[ ${#profiled[@]} -eq 0 ] || command -v perf >/dev/null || die "--profile: perf not found (linux-perf)"
+
 [ -x "$VDREPCTL" ] || die "no vdrepctl at $VDREPCTL"
 
 OUT=${out:-${VDREP_RESULTS:+$VDREP_RESULTS/bench}}
@@ -127,6 +137,7 @@ cleanup() {
 	fi
 }
 on_exit() {
+	declare -F monitor_stop >/dev/null && monitor_stop
 	cleanup
 	[ "$loaded_vdrep" = 1 ] && rmmod vdrep 2>/dev/null
 	rm -rf "$WORK"
@@ -338,16 +349,34 @@ record() {
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "${8:-}" >>"$RUNS"
 }
 
-# run_fio JOB DEV FILE [REGION_BYTES]: one fio run, its JSON in OUT/FILE.
+# run_fio JOB DEV FILE [REGION_BYTES]: one fio run, its JSON in OUT/FILE; under perf when
+# PERF_AS names the run (OUT/perf/PERF_AS.txt: the profile, see --profile).
 run_fio() {
-	local job=$1 dev=$2 f=$3 region=${4:-$SIZE}
-	BENCH_DEV=$dev BENCH_REGION=$region BENCH_RUNTIME=$RUNTIME \
+	local job=$1 dev=$2 f=$3 region=${4:-$SIZE} perf=()
+	[ -z "${PERF_AS:-}" ] ||
+		perf=(perf record -q -e cpu-clock -F 2000 -a -g -o "$WORK/perf.data" --)
+	if BENCH_DEV=$dev BENCH_REGION=$region BENCH_RUNTIME=$RUNTIME \
 		BENCH_IOLOG=$OUT/jobs/fresh-chunks.iolog \
-		fio --output-format=json --output="$OUT/$f" "$OUT/jobs/$job.fio" >"$WORK/fio.err" 2>&1 &&
+		"${perf[@]}" fio --output-format=json --output="$OUT/$f" "$OUT/jobs/$job.fio" \
+		>"$WORK/fio.err" 2>&1; then
+		[ -z "${PERF_AS:-}" ] || perf_report "$PERF_AS"
 		return 0
+	fi
 	say "fio $job on $dev failed:"
 	sed 's/^/bench:   /' "$WORK/fio.err" | tail -n 5
 	return 1
+}
+
+# perf_report NAME: the hottest symbols of $WORK/perf.data (self time, every CPU) and the
+# callers of the hottest, as text in OUT/perf/.
+perf_report() {
+	mkdir -p "$OUT/perf"
+	perf report -i "$WORK/perf.data" --stdio --no-children --sort sym --percent-limit 0.5 \
+		-g none 2>/dev/null | grep -v '^$' >"$OUT/perf/$1.txt"
+	perf report -i "$WORK/perf.data" --stdio --children --sort sym --percent-limit 2 \
+		-g caller,0.5,callee,function,percent --max-stack 12 2>/dev/null \
+		>"$OUT/perf/$1.callers.txt"
+	rm -f "$WORK/perf.data"
 }
 
 unit_of() { case $1 in *-1m) echo MiB/s ;; *) echo IOPS ;; esac; }
@@ -380,7 +409,9 @@ interleave() {
 				mark_broken "$sc" "$c" "preparing rep $rep"
 				continue
 			fi
-			if ! run_fio "$job" "${dev[$c]}" "$f" "${REGION:-$SIZE}"; then
+			PERF_AS=
+			[[ " ${profiled[*]} " != *" $c "* ]] || PERF_AS=$sc.$job.$c.$rep
+			if ! PERF_AS=$PERF_AS run_fio "$job" "${dev[$c]}" "$f" "${REGION:-$SIZE}"; then
 				record "$sc" "$job" "$c" "$rep" fail "$unit" "fio failed"
 				f=
 			fi
@@ -601,37 +632,92 @@ scenario_snapshot() {
 
 # ---- scenario 4: resync and clone fill --------------------------------------------------
 
-# timed_copy CONTENDER REP POST CMD...: CMD's wall time, recorded as a copy of SIZE bytes;
-# POST (a function, or -) runs after it, untimed, and may set EXTRA.
+# timed_copy CONTENDER REP POST CMD...: a copy of SIZE bytes by CMD, recorded with the
+# copy's own time when CMD set COPY_S (seconds), else CMD's wall time; the wall time goes
+# into the notes either way.  POST (a function, or -) runs after it, untimed, and may set
+# EXTRA.  The own time leaves out the start of processes (some 40 ms each under TCG, a
+# seventh of a 128 MiB copy here): dd's comes from its summary line, vdrep's from the
+# events of one monitor running throughout (vdrep_copy).
 timed_copy() {
-	local c=$1 rep=$2 post=$3 t0 t1 rc
+	local c=$1 rep=$2 post=$3 t0 t1 rc ns
 	shift 3
-	EXTRA=
+	EXTRA='' COPY_S=''
 	t0=$(date +%s%N)
 	"$@"
 	rc=$?
 	t1=$(date +%s%N)
+	ns=$((t1 - t0))
+	[ -z "$COPY_S" ] || ns=$(awk -v s="$COPY_S" 'BEGIN { printf "%d", s * 1e9 }')
 	if [ "$post" != - ] && ! "$post"; then
 		mark_broken resync "$c" "cleaning up after rep $rep"
 	fi
-	if [ "$rc" -eq 0 ]; then
-		record resync copy "$c" "$rep" copy MiB/s "$SIZE/$((t1 - t0))" "$EXTRA"
+	EXTRA="${EXTRA:+$EXTRA,}wall_ms=$(((t1 - t0) / 1000000))"
+	if [ "$rc" -eq 0 ] && [ "$ns" -gt 0 ]; then
+		record resync copy "$c" "$rep" copy MiB/s "$SIZE/$ns" "$EXTRA"
 	else
 		say "resync: $c rep $rep failed"
 		record resync copy "$c" "$rep" fail MiB/s "copy failed"
 	fi
 }
 
-# vdrep_copy mirror|clone: an association of volume bench-rs on /dev/ram1, created and
-# waited for until its copy is complete (a mirror synchronized, a clone split).
-vdrep_copy() {
-	local opts=(--mode sync) state=synchronized
-	[ "$1" = clone ] && opts=(--type clone) state=split
-	"$VDREPCTL" assoc create bench-rs/c1 /dev/ram1 "${opts[@]}" >"$WORK/ctl.out" 2>&1 &&
-	"$VDREPCTL" assoc wait bench-rs/c1 --state "$state" --timeout 600 >>"$WORK/ctl.out" 2>&1 &&
-		return 0
-	cat "$WORK/ctl.out" >&2
+# dd_copy BS: ram2 -> ram3 with direct I/O; COPY_S from dd's summary ("N bytes (...)
+# copied, 0.261 s, 514 MB/s").
+dd_copy() {
+	local out
+	out=$(LC_ALL=C dd if=/dev/ram2 of=/dev/ram3 bs="$1" iflag=direct oflag=direct 2>&1) ||
+		{ echo "$out" >&2; return 1; }
+	[[ $out =~ copied,\ ([0-9.]+)\ s ]] && COPY_S=${BASH_REMATCH[1]}
+	return 0
+}
+
+# The monitor whose events time vdrep's copies: each line after $EPOCHREALTIME.
+monitor_start() {
+	local i
+	"$VDREPCTL" monitor | while IFS= read -r line; do
+		printf '%s %s\n' "$EPOCHREALTIME" "$line"
+	done >"$WORK/mon.log" 2>&1 &
+	MONITOR_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^[0-9.]* exists -' "$WORK/mon.log" && return 0
+		sleep 0.1
+	done
 	return 1
+}
+monitor_stop() {
+	[ -n "${MONITOR_PID:-}" ] || return 0
+	pkill -P "$MONITOR_PID" 2>/dev/null
+	kill "$MONITOR_PID" 2>/dev/null
+	wait "$MONITOR_PID" 2>/dev/null
+	MONITOR_PID=
+}
+
+# vdrep_copy mirror|clone: an association of volume bench-rs on /dev/ram1, created and
+# waited for until its copy is complete (a mirror synchronized, a clone split); COPY_S is
+# the time from its create event to the event with that copy state.
+vdrep_copy() {
+	local opts=(--mode sync) state=synchronized n0 i ts ev kind obj rest t_start t_end
+	[ "$1" = clone ] && opts=(--type clone) state=split
+	n0=$(wc -l <"$WORK/mon.log")
+	if ! "$VDREPCTL" assoc create bench-rs/c1 /dev/ram1 "${opts[@]}" >"$WORK/ctl.out" 2>&1 ||
+		! "$VDREPCTL" assoc wait bench-rs/c1 --state "$state" --timeout 600 >>"$WORK/ctl.out" 2>&1; then
+		cat "$WORK/ctl.out" >&2
+		return 1
+	fi
+	for ((i = 0; i < 50; i++)); do
+		t_start='' t_end=''
+		while read -r ts ev kind obj rest; do
+			[ "$kind $obj" = "assoc bench-rs/c1" ] || continue
+			[ "$ev" != create ] || t_start=$ts
+			if [ -n "$t_start" ] && [[ " $rest " == *" copy-state:$state "* ]]; then
+				t_end=$ts
+				break
+			fi
+		done < <(tail -n +$((n0 + 1)) "$WORK/mon.log")
+		[ -z "$t_end" ] || break
+		sleep 0.1
+	done
+	[ -n "$t_end" ] && COPY_S=$(awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "%.6f", b - a }')
+	return 0
 }
 # What the copy did (chunks copied of all, its priority), then the association destroyed.
 vdrep_copy_done() {
@@ -653,17 +739,21 @@ scenario_resync() {
 		mark_broken resync vdrep-mirror "volume create"
 		mark_broken resync vdrep-clone "volume create"
 	fi
+	if ! monitor_start; then
+		monitor_stop
+		mark_broken resync vdrep-mirror "vdrepctl monitor"
+		mark_broken resync vdrep-clone "vdrepctl monitor"
+	fi
 	say "resync: copy, $REPS reps of: dd-1m dd-64k vdrep-mirror vdrep-clone"
 	for ((rep = 1; rep <= REPS; rep++)); do
-		timed_copy dd-1m "$rep" - dd if=/dev/ram2 of=/dev/ram3 bs=1M iflag=direct \
-			oflag=direct status=none
-		timed_copy dd-64k "$rep" - dd if=/dev/ram2 of=/dev/ram3 bs=64K iflag=direct \
-			oflag=direct status=none
+		timed_copy dd-1m "$rep" - dd_copy 1M
+		timed_copy dd-64k "$rep" - dd_copy 64K
 		for c in mirror clone; do
 			[ -z "${broken[vdrep-$c]:-}" ] || continue
 			timed_copy "vdrep-$c" "$rep" vdrep_copy_done vdrep_copy "$c"
 		done
 	done
+	monitor_stop
 	cleanup
 }
 
@@ -861,6 +951,7 @@ vdrep_load
 	echo "scenarios=${scenarios[*]}"
 	echo "jobs=${only_jobs[*]:-all}"
 	echo "smoke=$smoke"
+	echo "icount=$icount"
 	echo "fio=$(fio --version)"
 	echo "cpus=$(nproc)"
 	echo "mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo)"

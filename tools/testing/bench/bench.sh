@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # bench.sh [--lane LANE] [--reps N] [--runtime S] [--size MIB] [--scenario NAME]...
-#          [--job NAME]... [--smoke] [--out DIR] [--timeout S] [--no-setup]
+#          [--job NAME]... [--profile CONTENDER]... [--icount] [--smoke] [--out DIR]
+#          [--timeout S] [--no-setup]
 #
 # The benchmark: vdrep against raw ramdisks, dm-linear, md raid1, dm-mirror, dm-snapshot
 # and dm-thin, in one VM boot.  Installs what is missing (setup.sh), builds vdrep.ko and
@@ -11,9 +12,12 @@
 # job files and every run's fio JSON, chart.png when gnuplot is installed), and prints
 # the Markdown table.  See Documentation/admin-guide/performance.rst.
 #   --lane      kernel lane (default 6.12)
-#   --reps, --runtime, --size, --scenario, --job, --smoke: passed to bench-guest.sh
-#               (defaults 5 repetitions, 4 s per time-based job, 128 MiB ramdisks, every
-#               scenario: passthrough mirror snapshot resync intent async load)
+#   --reps, --runtime, --size, --scenario, --job, --profile, --smoke: passed to
+#               bench-guest.sh (defaults 5 repetitions, 4 s per time-based job, 128 MiB
+#               ramdisks, every scenario: passthrough mirror snapshot resync intent async
+#               load; no profile)
+#   --icount    deterministic mode: QEMU -icount shift=0,sleep=off (one TCG thread), guest
+#               time counts instructions; the tables add instructions per I/O at QD1
 #   --out       results directory (default $VDREP_CACHE/bench/DATE-LANE)
 #   --timeout   time budget of the VM in seconds (default 3600)
 #   --no-setup  do not run setup.sh (the machine is set up already)
@@ -27,14 +31,15 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$BENCH_DIR/../vm/lib.sh"
 
-usage() { sed -n '4,23s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '4,26s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-lane=6.12 out='' timeout=3600 setup=1 guest_args=() smoke=0
+lane=6.12 out='' timeout=3600 setup=1 guest_args=() smoke=0 icount=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--lane) lane=${2:?}; shift 2 ;;
-	--reps|--runtime|--size|--scenario|--job) guest_args+=("$1" "${2:?}"); shift 2 ;;
+	--reps|--runtime|--size|--scenario|--job|--profile) guest_args+=("$1" "${2:?}"); shift 2 ;;
 	--smoke) guest_args+=(--smoke); smoke=1; shift ;;
+	--icount) guest_args+=(--icount); icount=1; shift ;;
 	--out) out=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--no-setup) setup=0; shift ;;
@@ -80,6 +85,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 say "lane $lane: benchmark in a VM (${guest_args[*]:-defaults}); log $log"
 rc=0
+[ $icount = 0 ] || export VDREP_QEMU_ICOUNT=shift=0,sleep=off
 VDREP_KO=$ko VDREP_QEMU_MEM=${VDREP_QEMU_MEM:-3G} VDREP_QEMU_TCG=${VDREP_QEMU_TCG:-thread=multi} \
 	"$VM_DIR/run.sh" --lane "$lane" \
 	--timeout "$timeout" --log "$log" -v --script "$BENCH_DIR/bench-guest.sh" -- \

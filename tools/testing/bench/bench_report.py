@@ -210,7 +210,10 @@ def notes(ok):
                    f'{cc[0][1]} chunks, priority {cc[0][2]}')
     secs = [r['seconds'] for r in ok if 'seconds' in r]
     if secs:
-        out.append(f'{med(secs):.2f} s')
+        out.append(f'{med(secs):.3f} s')
+    wall = [r['extra']['wall_ms'] / 1000 for r in ok if 'wall_ms' in r['extra']]
+    if wall:
+        out.append(f'{med(wall):.3f} s with the processes\' start')
     return '; '.join(out)
 
 
@@ -269,6 +272,11 @@ def markdown(meta, host, summary, goal_rows, failures):
       f"pre-filled; chunk/region/block size {int(meta.get('chunk_size', 0)) // 1024} KiB.")
     w('Rates: higher is better. median (min..max) over the repetitions; p99: median of '
       "fio's 99th percentile completion latency; \"x REF\": median / REF's median.")
+    icount = meta.get('icount') == '1'
+    if icount:
+        w('Deterministic mode (QEMU -icount shift=0,sleep=off): guest time counts instructions, '
+          '1 ns a instruction, so rates and latencies are in instructions, not host time; '
+          '"kinstr/IO" is thousands of guest instructions per I/O of a QD1 job (1e6 / IOPS).')
     for name, sc in SCENARIOS.items():
         rows = [s for s in summary if s['scenario'] == name]
         if not rows:
@@ -278,13 +286,16 @@ def markdown(meta, host, summary, goal_rows, failures):
         w(f"## {sc['title']}")
         w('')
         head = ['job', 'contender', 'median', 'min..max', 'unit', 'p99 us'] + \
-               [f'x {r}' for r in refs] + ['notes']
+               (['kinstr/IO'] if icount else []) + [f'x {r}' for r in refs] + ['notes']
         w('| ' + ' | '.join(head) + ' |')
         w('|' + '|'.join(['---'] * len(head)) + '|')
         for s in rows:
             cells = [s['job'], s['contender'], fmt(s['median'], s['unit']),
                      f"{fmt(s['min'], s['unit'])}..{fmt(s['max'], s['unit'])}" if s['n'] else 'n/a',
                      s['unit'], f"{s['p99_us']:.0f}" if s['p99_us'] is not None else '-']
+            if icount:
+                qd1 = 'qd1' in s['job'] and s['unit'] == 'IOPS' and s['median']
+                cells.append(f"{1e6 / s['median']:.1f}" if qd1 else '-')
             cells += [fmt_ratio(s['ratios'].get(r)) for r in refs]
             note = s['notes']
             if s['failed']:
