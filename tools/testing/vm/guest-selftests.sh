@@ -49,8 +49,14 @@ for t in "$@"; do
 	echo "vdrep-vm: begin $name" >/dev/kmsg
 	echo "# vdrep-vm: running $name (limit ${limit}s)$with"
 	start=$SECONDS
+	# <test>.times: each output line after the seconds since the test began (where its time
+	# goes, for keeping CI short).
 	(cd /tmp && VDREPCTL=$ctl timeout -k 10 "$limit" bash "$t" </dev/null 2>&1) |
-		tee "$VDREP_RESULTS/$name.ktap"
+		tee "$VDREP_RESULTS/$name.ktap" |
+		while IFS= read -r line; do
+			echo "$line"
+			echo "$((SECONDS - start)) $line" >>"$VDREP_RESULTS/$name.times"
+		done
 	rc=${PIPESTATUS[0]}
 	echo "$rc" >"$VDREP_RESULTS/$name.rc"
 	echo "# vdrep-vm: $name exited $rc after $((SECONDS - start))s"

@@ -23,14 +23,15 @@
 # the utility (e.g. userspace/asan/vdrepctl; ASAN_OPTIONS and UBSAN_OPTIONS are passed on,
 # and so are the tests' VDREP_FUZZ_*, VDREP_FAULT_* and VDREP_STRESS_* knobs);
 # VDREPCTL_ASAN with VDREP_ASAN_TESTS (test names or globs): those tests run with it;
-# VDREP_QEMU_MEM (default 2G), VDREP_QEMU_SMP (default 2), VDREP_QEMU_TCG (options of
-# -accel tcg, default thread=single; thread=multi for one host thread per vCPU).
+# VDREP_QEMU_MEM (default 2G), VDREP_QEMU_SMP (default 2), VDREP_QEMU_CPU (default max),
+# VDREP_QEMU_TCG (options of -accel tcg, default thread=single; thread=multi for one host
+# thread per vCPU), VDREP_QEMU_ICOUNT (QEMU's -icount options, e.g. shift=0,sleep=off).
 # Braces: bash reads the whole script before running it, so editing it mid-run is safe.
 {
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-usage() { sed -n '4,27s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '4,28s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 lane='' timeout=1500 log='' script='' verbose=0 tests=() disks=() cut_after='' cut_delay=0
 while [ $# -gt 0 ]; do
@@ -214,7 +215,7 @@ cmdline+="${CMDLINE_EXTRA:+ $CMDLINE_EXTRA}"
 # fork+exec of /bin/true took 291 ms (47 ms on an idle host), python3 -c pass 1.2 s; with
 # thread=single 55 ms and 0.3 s on the busy host, 41 ms and 0.3 s idle.  Two lanes' halves
 # side by side took 9 and 12 minutes (one 2-vCPU VM per lane at a time: 19-26 minutes).
-qemu=(qemu-system-x86_64 -accel "tcg,${VDREP_QEMU_TCG:-thread=single}" -cpu max -m "${VDREP_QEMU_MEM:-2G}"
+qemu=(qemu-system-x86_64 -accel "tcg,${VDREP_QEMU_TCG:-thread=single}" -cpu "${VDREP_QEMU_CPU:-max}" -m "${VDREP_QEMU_MEM:-2G}"
 	-smp "${VDREP_QEMU_SMP:-2}" -nodefaults -display none -no-reboot
 	-kernel "$VMLINUZ" -initrd "$CACHE/kernels/$lane/initramfs.cpio.gz" -append "$cmdline"
 	-serial "file:$console"
@@ -225,6 +226,12 @@ for i in "${!disks[@]}"; do
 	qemu+=(-drive "file=${disks[i]},format=raw,if=none,id=disk$i,cache=writeback,aio=threads"
 		-device "virtio-blk-pci,drive=disk$i,serial=vdrep-disk$i")
 done
+# Deterministic time (the benchmark's --icount): guest time counts instructions, so what
+# the guest measures does not drift with the host's load.  icount needs one TCG thread.
+if [ -n "${VDREP_QEMU_ICOUNT:-}" ]; then
+	qemu[2]=tcg,thread=single
+	qemu+=(-icount "$VDREP_QEMU_ICOUNT")
+fi
 qemu+=(-pidfile "$log/qemu.pid")
 rm -f "$log/qemu.pid" "$log/cut"
 printf '%q ' "${qemu[@]}" >"$log/qemu.cmd"
