@@ -18,6 +18,7 @@ DEFINE_MUTEX(vdrep_volumes_lock);
 DEFINE_XARRAY_ALLOC(vdrep_volumes);
 /* Copy engines, async mirror queues, announcements, read retries. */
 struct workqueue_struct *vdrep_wq;
+struct workqueue_struct *vdrep_io_wq;
 
 /* Caller holds vdrep_volumes_lock. */
 struct vdrep_volume *vdrep_volume_find(const char *name)
@@ -39,8 +40,19 @@ static int __init vdrep_init(void)
 	vdrep_wq = alloc_workqueue("vdrep", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	if (!vdrep_wq)
 		return -ENOMEM;
+	/*
+	 * A bio that must wait for a copy-on-write runs its copy on the CPU
+	 * that submitted it: no cross-CPU wakeup on the way, the submitter
+	 * sleeps meanwhile, and the pages it touches are that CPU's.
+	 */
+	vdrep_io_wq = alloc_workqueue("vdrep_io", WQ_MEM_RECLAIM, 0);
+	if (!vdrep_io_wq) {
+		destroy_workqueue(vdrep_wq);
+		return -ENOMEM;
+	}
 	err = vdrep_netlink_init();
 	if (err) {
+		destroy_workqueue(vdrep_io_wq);
 		destroy_workqueue(vdrep_wq);
 		return err;
 	}
@@ -80,6 +92,7 @@ static void __exit vdrep_exit(void)
 	}
 	mutex_unlock(&vdrep_volumes_lock);
 	xa_destroy(&vdrep_volumes);
+	destroy_workqueue(vdrep_io_wq);
 	destroy_workqueue(vdrep_wq);
 }
 

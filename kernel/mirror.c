@@ -778,7 +778,7 @@ void vdrep_submit_with_assocs(struct vdrep_volume *vol, struct bio *bio)
 	    vdrep_cow_needed(vol, assocs, modes, n, redirect, write, first, last)) {
 		/* Old data first (invariant 3), in process context. */
 		INIT_WORK(&io->cow_work, vdrep_cow_work);
-		queue_work(vdrep_wq, &io->cow_work);
+		queue_work(vdrep_io_wq, &io->cow_work);
 		return;
 	}
 	vdrep_io_dispatch(io, assocs, modes, n);

@@ -550,5 +550,6 @@ void vdrep_volume_announce(struct vdrep_volume *vol);
 int vdrep_assoc_detach(struct vdrep_assoc *a, struct netlink_ext_ack *extack);
 
 extern struct workqueue_struct *vdrep_wq;
+extern struct workqueue_struct *vdrep_io_wq;	/* per CPU: copy-on-write of a bio */
 
 #endif /* VDREP_H */
