@@ -24,9 +24,10 @@
  * (through the same worker), so the volume shows the snapshot's image at
  * once; a background worker restores the rest.
  *
- * Workers allocate their chunk buffer from vol->cow_buffers (a mempool)
- * before holding any chunk, so a holder never waits for memory and the
- * path always makes progress (invariant 6).
+ * Workers take their chunk buffer from vol->cow_buffers (a mempool of
+ * VDREP_COW_BUFFERS buffers, made with the volume and never grown) before
+ * holding any chunk, so a holder never waits for memory and the path
+ * always makes progress (invariant 6).
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
@@ -54,6 +55,15 @@ static void *vdrep_cow_buf_alloc(gfp_t gfp, void *data)
 	unsigned int nr = vol->chunk_size >> PAGE_SHIFT, i;
 	struct vdrep_cow_buf *buf;
 
+	/*
+	 * Only the pool's own buffers, made with the pool: mempool_alloc()
+	 * asks the allocator first, and fresh pages for each copy would be
+	 * zeroed on kernels that zero every allocation (init_on_alloc, on in
+	 * Debian's), as much work again as the copy. A worker waits for one
+	 * of the VDREP_COW_BUFFERS instead.
+	 */
+	if (READ_ONCE(vol->cow_buffers))
+		return NULL;
 	buf = kmalloc(struct_size(buf, pages, nr), gfp);
 	if (!buf)
 		return NULL;
