@@ -354,7 +354,7 @@ record() {
 run_fio() {
 	local job=$1 dev=$2 f=$3 region=${4:-$SIZE} perf=()
 	[ -z "${PERF_AS:-}" ] ||
-		perf=(perf record -q -e cpu-clock -F 2000 -a -g -o "$WORK/perf.data" --)
+		perf=(perf record -q -e cpu-clock -F 10000 -a -g -o "$WORK/perf.data" --)
 	if BENCH_DEV=$dev BENCH_REGION=$region BENCH_RUNTIME=$RUNTIME \
 		BENCH_IOLOG=$OUT/jobs/fresh-chunks.iolog \
 		"${perf[@]}" fio --output-format=json --output="$OUT/$f" "$OUT/jobs/$job.fio" \
@@ -367,15 +367,18 @@ run_fio() {
 	return 1
 }
 
-# perf_report NAME: the hottest symbols of $WORK/perf.data (self time, every CPU) and the
-# callers of the hottest, as text in OUT/perf/.
+# perf_report NAME: where $WORK/perf.data's samples fell, the idle task left out: the
+# hottest symbols by task (self time) and the callers of the hottest, as text in OUT/perf/.
 perf_report() {
+	local comms
 	mkdir -p "$OUT/perf"
-	perf report -i "$WORK/perf.data" --stdio --no-children --sort sym --percent-limit 0.5 \
-		-g none 2>/dev/null | grep -v '^$' >"$OUT/perf/$1.txt"
-	perf report -i "$WORK/perf.data" --stdio --children --sort sym --percent-limit 2 \
-		-g caller,0.5,callee,function,percent --max-stack 12 2>/dev/null \
-		>"$OUT/perf/$1.callers.txt"
+	comms=$(perf report -i "$WORK/perf.data" --stdio --sort comm -g none 2>/dev/null |
+		awk '!/^#/ && NF >= 2 && $NF != "swapper" { print $NF }' | paste -sd,)
+	perf report -i "$WORK/perf.data" --stdio --no-children --sort comm,sym --percent-limit 0.3 \
+		${comms:+--comms "$comms"} -g none 2>/dev/null | grep -v '^$' >"$OUT/perf/$1.txt"
+	perf report -i "$WORK/perf.data" --stdio --children --sort sym --percent-limit 3 \
+		${comms:+--comms "$comms"} -g caller,0.5,callee,function,percent --max-stack 12 \
+		2>/dev/null >"$OUT/perf/$1.callers.txt"
 	rm -f "$WORK/perf.data"
 }
 
