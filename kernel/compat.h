@@ -11,6 +11,7 @@
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/workqueue.h>
 
 /* ---------------------------------------------------------------- bdev open */
 
@@ -125,5 +126,14 @@ static inline struct nlattr **vdrep_dump_attrs(struct netlink_callback *cb)
 	return genl_dumpit_info(cb)->attrs;
 #endif
 }
+
+/* ------------------------------------------------------------ workqueues */
+
+/* A per-CPU workqueue is asked for by name from 6.17; 7.x warns without it. */
+#ifdef VDREP_HAVE_WQ_PERCPU
+#define VDREP_WQ_PERCPU	WQ_PERCPU
+#else
+#define VDREP_WQ_PERCPU	0
+#endif
 
 #endif /* VDREP_COMPAT_H */

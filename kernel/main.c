@@ -45,7 +45,7 @@ static int __init vdrep_init(void)
 	 * that submitted it: no cross-CPU wakeup on the way, the submitter
 	 * sleeps meanwhile, and the pages it touches are that CPU's.
 	 */
-	vdrep_io_wq = alloc_workqueue("vdrep_io", WQ_MEM_RECLAIM, 0);
+	vdrep_io_wq = alloc_workqueue("vdrep_io", WQ_MEM_RECLAIM | VDREP_WQ_PERCPU, 0);
 	if (!vdrep_io_wq) {
 		destroy_workqueue(vdrep_wq);
 		return -ENOMEM;
