@@ -137,7 +137,6 @@ cleanup() {
 	fi
 }
 on_exit() {
-	declare -F monitor_stop >/dev/null && monitor_stop
 	cleanup
 	[ "$loaded_vdrep" = 1 ] && rmmod vdrep 2>/dev/null
 	rm -rf "$WORK"
@@ -635,92 +634,37 @@ scenario_snapshot() {
 
 # ---- scenario 4: resync and clone fill --------------------------------------------------
 
-# timed_copy CONTENDER REP POST CMD...: a copy of SIZE bytes by CMD, recorded with the
-# copy's own time when CMD set COPY_S (seconds), else CMD's wall time; the wall time goes
-# into the notes either way.  POST (a function, or -) runs after it, untimed, and may set
-# EXTRA.  The own time leaves out the start of processes (some 40 ms each under TCG, a
-# seventh of a 128 MiB copy here): dd's comes from its summary line, vdrep's from the
-# events of one monitor running throughout (vdrep_copy).
+# timed_copy CONTENDER REP POST CMD...: CMD's wall time, recorded as a copy of SIZE bytes;
+# POST (a function, or -) runs after it, untimed, and may set EXTRA.
 timed_copy() {
-	local c=$1 rep=$2 post=$3 t0 t1 rc ns
+	local c=$1 rep=$2 post=$3 t0 t1 rc
 	shift 3
-	EXTRA='' COPY_S=''
+	EXTRA=
 	t0=$(date +%s%N)
 	"$@"
 	rc=$?
 	t1=$(date +%s%N)
-	ns=$((t1 - t0))
-	[ -z "$COPY_S" ] || ns=$(awk -v s="$COPY_S" 'BEGIN { printf "%d", s * 1e9 }')
 	if [ "$post" != - ] && ! "$post"; then
 		mark_broken resync "$c" "cleaning up after rep $rep"
 	fi
-	EXTRA="${EXTRA:+$EXTRA,}wall_ms=$(((t1 - t0) / 1000000))"
-	if [ "$rc" -eq 0 ] && [ "$ns" -gt 0 ]; then
-		record resync copy "$c" "$rep" copy MiB/s "$SIZE/$ns" "$EXTRA"
+	if [ "$rc" -eq 0 ]; then
+		record resync copy "$c" "$rep" copy MiB/s "$SIZE/$((t1 - t0))" "$EXTRA"
 	else
 		say "resync: $c rep $rep failed"
 		record resync copy "$c" "$rep" fail MiB/s "copy failed"
 	fi
 }
 
-# dd_copy BS: ram2 -> ram3 with direct I/O; COPY_S from dd's summary ("N bytes (...)
-# copied, 0.261 s, 514 MB/s").
-dd_copy() {
-	local out
-	out=$(LC_ALL=C dd if=/dev/ram2 of=/dev/ram3 bs="$1" iflag=direct oflag=direct 2>&1) ||
-		{ echo "$out" >&2; return 1; }
-	[[ $out =~ copied,\ ([0-9.]+)\ s ]] && COPY_S=${BASH_REMATCH[1]}
-	return 0
-}
-
-# The monitor whose events time vdrep's copies: each line after $EPOCHREALTIME.
-monitor_start() {
-	local i
-	"$VDREPCTL" monitor | while IFS= read -r line; do
-		printf '%s %s\n' "$EPOCHREALTIME" "$line"
-	done >"$WORK/mon.log" 2>&1 &
-	MONITOR_PID=$!
-	for ((i = 0; i < 100; i++)); do
-		grep -q '^[0-9.]* exists -' "$WORK/mon.log" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-monitor_stop() {
-	[ -n "${MONITOR_PID:-}" ] || return 0
-	pkill -P "$MONITOR_PID" 2>/dev/null
-	kill "$MONITOR_PID" 2>/dev/null
-	wait "$MONITOR_PID" 2>/dev/null
-	MONITOR_PID=
-}
-
 # vdrep_copy mirror|clone: an association of volume bench-rs on /dev/ram1, created and
-# waited for until its copy is complete (a mirror synchronized, a clone split); COPY_S is
-# the time from its create event to the event with that copy state.
+# waited for until its copy is complete (a mirror synchronized, a clone split).
 vdrep_copy() {
-	local opts=(--mode sync) state=synchronized n0 i ts ev kind obj rest t_start t_end
+	local opts=(--mode sync) state=synchronized
 	[ "$1" = clone ] && opts=(--type clone) state=split
-	n0=$(wc -l <"$WORK/mon.log")
-	if ! "$VDREPCTL" assoc create bench-rs/c1 /dev/ram1 "${opts[@]}" >"$WORK/ctl.out" 2>&1 ||
-		! "$VDREPCTL" assoc wait bench-rs/c1 --state "$state" --timeout 600 >>"$WORK/ctl.out" 2>&1; then
-		cat "$WORK/ctl.out" >&2
-		return 1
-	fi
-	for ((i = 0; i < 50; i++)); do
-		t_start='' t_end=''
-		while read -r ts ev kind obj rest; do
-			[ "$kind $obj" = "assoc bench-rs/c1" ] || continue
-			[ "$ev" != create ] || t_start=$ts
-			if [ -n "$t_start" ] && [[ " $rest " == *" copy-state:$state "* ]]; then
-				t_end=$ts
-				break
-			fi
-		done < <(tail -n +$((n0 + 1)) "$WORK/mon.log")
-		[ -z "$t_end" ] || break
-		sleep 0.1
-	done
-	[ -n "$t_end" ] && COPY_S=$(awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "%.6f", b - a }')
-	return 0
+	"$VDREPCTL" assoc create bench-rs/c1 /dev/ram1 "${opts[@]}" >"$WORK/ctl.out" 2>&1 &&
+	"$VDREPCTL" assoc wait bench-rs/c1 --state "$state" --timeout 600 >>"$WORK/ctl.out" 2>&1 &&
+		return 0
+	cat "$WORK/ctl.out" >&2
+	return 1
 }
 # What the copy did (chunks copied of all, its priority), then the association destroyed.
 vdrep_copy_done() {
@@ -742,21 +686,17 @@ scenario_resync() {
 		mark_broken resync vdrep-mirror "volume create"
 		mark_broken resync vdrep-clone "volume create"
 	fi
-	if ! monitor_start; then
-		monitor_stop
-		mark_broken resync vdrep-mirror "vdrepctl monitor"
-		mark_broken resync vdrep-clone "vdrepctl monitor"
-	fi
 	say "resync: copy, $REPS reps of: dd-1m dd-64k vdrep-mirror vdrep-clone"
 	for ((rep = 1; rep <= REPS; rep++)); do
-		timed_copy dd-1m "$rep" - dd_copy 1M
-		timed_copy dd-64k "$rep" - dd_copy 64K
+		timed_copy dd-1m "$rep" - dd if=/dev/ram2 of=/dev/ram3 bs=1M iflag=direct \
+			oflag=direct status=none
+		timed_copy dd-64k "$rep" - dd if=/dev/ram2 of=/dev/ram3 bs=64K iflag=direct \
+			oflag=direct status=none
 		for c in mirror clone; do
 			[ -z "${broken[vdrep-$c]:-}" ] || continue
 			timed_copy "vdrep-$c" "$rep" vdrep_copy_done vdrep_copy "$c"
 		done
 	done
-	monitor_stop
 	cleanup
 }
 
