@@ -185,59 +185,56 @@ fi
 
 job_name() { local IFS=-; echo "$*"; }
 
+# vm_shard NAME LANE K OF MIN_BUDGET [VAR=VALUE...] -- TEST...: run.sh for shard K (of OF)
+# of LANE, with that environment, unless less than MIN_BUDGET seconds are left; its summary
+# line becomes a comment, its counts go to job-NAME.counts.
+vm_shard() {
+	local name=$1 lane=$2 k=$3 of=$4 min=$5 budget=$((deadline - SECONDS - 60)) env=() p f s
+	shift 5
+	while [ "$1" != -- ]; do env+=("$1"); shift; done
+	shift
+	if [ "$budget" -lt "$min" ]; then
+		echo "not ok $lane vm $((k + 1)): not run, the total time budget is used up"
+		echo "0 1 0" >"$logs/job-$name.counts"
+		return
+	fi
+	env "${env[@]}" "$VM_DIR/run.sh" --lane "$lane" --timeout "$budget" \
+		--log "$logs/$lane-$k" "$@" |
+		sed -E "\$ s/^([0-9]+ passed, [0-9]+ failed.*)/# lane $lane, VM $((k + 1)) of $of: \1/" ||
+		true # a failed test is counted from the counts file
+	if read -r p f s <"$logs/$lane-$k/counts" 2>/dev/null; then
+		echo "$p $f $s" >"$logs/job-$name.counts"
+	else
+		echo "not ok $lane vm $((k + 1)): the runner reported nothing (log: $logs/$lane-$k)"
+		echo "0 1 0" >"$logs/job-$name.counts"
+	fi
+}
+
 # run_job KIND ARGS...: one job, in the background of the queue.
 run_job() {
-	local name budget p f s
+	local name p f s
 	name=$(job_name "$@")
 	exec >"$logs/job-$name.out" 2>&1
-	budget=$((deadline - SECONDS - 60))
 	case $1 in
 	debug)
 		local shard=() t
 		for ((t = $2; t < ${#debug_tests[@]}; t += dshards)); do shard+=("${debug_tests[t]}"); done
-		if [ "$budget" -lt 300 ]; then
-			echo "not ok debug vm $(($2 + 1)): not run, the total time budget is used up"
-			echo "0 1 0" >"$logs/job-$name.counts"
-			return
-		fi
 		# A test's limit (settings: 900 s) is sized for the stock kernels.
-		VDREP_TEST_TIMEOUT=${VDREP_TEST_TIMEOUT:-1800} \
-			VDREP_FUZZ_COUNT=${VDREP_FUZZ_COUNT:-20000} \
-			"$VM_DIR/run.sh" --lane debug --timeout "$budget" --log "$logs/debug-$2" \
-			"${shard[@]}" | sed -E "\$ s/^([0-9]+ passed, [0-9]+ failed.*)/# lane debug, VM $(($2 + 1)) of $dshards: \1/" ||
-			true # a failed test is counted from the counts file
-		if read -r p f s <"$logs/debug-$2/counts" 2>/dev/null; then
-			echo "$p $f $s" >"$logs/job-$name.counts"
-		else
-			echo "not ok debug vm $(($2 + 1)): the runner reported nothing (log: $logs/debug-$2)"
-			echo "0 1 0" >"$logs/job-$name.counts"
-		fi
+		vm_shard "$name" debug "$2" "$dshards" 300 \
+			VDREP_TEST_TIMEOUT="${VDREP_TEST_TIMEOUT:-1800}" \
+			VDREP_FUZZ_COUNT="${VDREP_FUZZ_COUNT:-20000}" -- "${shard[@]}"
 		;;
 	stock)
 		local lane=$2 k=$3 shard env=()
 		read -ra shard <<<"${shard_tests[k]}"
-		if [ "$budget" -lt 120 ]; then
-			echo "not ok $lane vm $((k + 1)): not run, the total time budget is used up"
-			echo "0 1 0" >"$logs/job-$name.counts"
-			return
-		fi
 		[ "$lane" != "$asan_lane" ] || env=("${asan_env[@]}")
 		# A test's limit (settings: 900 s) is for a VM alone.  CI's share of the longest
 		# loops: 50k fuzz messages per user (100k by hand), 30 s of copy-on-write stress
 		# (60 s by hand).
-		env "${env[@]}" VDREP_TEST_TIMEOUT="${VDREP_TEST_TIMEOUT:-1800}" \
+		vm_shard "$name" "$lane" "$k" "$nshards" 120 "${env[@]}" \
+			VDREP_TEST_TIMEOUT="${VDREP_TEST_TIMEOUT:-1800}" \
 			VDREP_FUZZ_COUNT="${VDREP_FUZZ_COUNT:-50000}" \
-			VDREP_STRESS_RUNTIME="${VDREP_STRESS_RUNTIME:-30}" \
-			"$VM_DIR/run.sh" --lane "$lane" --timeout "$budget" \
-			--log "$logs/$lane-$k" "${shard[@]}" |
-			sed -E "\$ s/^([0-9]+ passed, [0-9]+ failed.*)/# lane $lane, VM $((k + 1)) of $nshards: \1/" ||
-			true # a failed test is counted from the counts file
-		if read -r p f s <"$logs/$lane-$k/counts" 2>/dev/null; then
-			echo "$p $f $s" >"$logs/job-$name.counts"
-		else
-			echo "not ok $lane vm $((k + 1)): the runner reported nothing (log: $logs/$lane-$k)"
-			echo "0 1 0" >"$logs/job-$name.counts"
-		fi
+			VDREP_STRESS_RUNTIME="${VDREP_STRESS_RUNTIME:-30}" -- "${shard[@]}"
 		;;
 	powercut)
 		# Power-cut cycles (powercut.sh: QEMU killed mid-write, the next boot assembles and
