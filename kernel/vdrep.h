@@ -81,7 +81,7 @@
 #define VDREP_WRITE_BUCKETS	64
 /* Chunk copies in flight per association. */
 #define VDREP_COPY_JOBS		8
-/* Chunk buffers kept for copy-on-write, so it always makes progress. */
+/* Copy-on-write's chunk buffers: all it uses, so it never allocates and always progresses. */
 #define VDREP_COW_BUFFERS	4
 #define VDREP_COW_HASH		64
 

@@ -20,8 +20,8 @@
 #               (options given as well still apply)
 #   --out       results directory (default $VDREP_RESULTS/bench, else /tmp/vdrep-bench)
 #   --profile   sample every fio run of CONTENDER with perf (cpu-clock on every CPU, call
-#               graphs): OUT/perf/SCENARIO.JOB.CONTENDER.REP.txt, the hottest symbols, and
-#               .callers.txt; perf slows what it samples, so that contender's rates are
+#               graphs): OUT/perf/SCENARIO.JOB.CONTENDER.REP.txt, the hottest symbols by
+#               task (the idle task left out), and .callers.txt; perf slows what it samples, so that contender's rates are
 #               not comparable in such a run (repeatable)
 #   --icount    QEMU runs with -icount (bench.sh --icount): noted in meta.txt, and the
 #               tables give instructions per I/O

@@ -210,10 +210,7 @@ def notes(ok):
                    f'{cc[0][1]} chunks, priority {cc[0][2]}')
     secs = [r['seconds'] for r in ok if 'seconds' in r]
     if secs:
-        out.append(f'{med(secs):.3f} s')
-    wall = [r['extra']['wall_ms'] / 1000 for r in ok if 'wall_ms' in r['extra']]
-    if wall:
-        out.append(f'{med(wall):.3f} s with the processes\' start')
+        out.append(f'{med(secs):.2f} s')
     return '; '.join(out)
 
 

@@ -371,25 +371,23 @@ collect() { # JOB-NAME: print its lines, add its counts
 		result "not ok" "$1: the job reported nothing (log: $logs/job-$1.out)"
 	fi
 }
-for lane in $lanes; do
+build_results() { # NAME: the build's lines in NAME.out, its ok/not ok lines counted
+	local line
 	while IFS= read -r line; do
 		case $line in
 		"ok "*) result ok "${line#ok }" ;;
 		"not ok "*) result "not ok" "${line#not ok }" ;;
 		*) echo "$line" ;;
 		esac
-	done <"$logs/build-$lane.out"
+	done <"$logs/$1.out"
+}
+for lane in $lanes; do
+	build_results "build-$lane"
 	for ((k = 0; k < nshards; k++)); do collect "stock-$lane-$k"; done
 	collect "powercut-$lane"
 done
 if [ -n "$debug_build_pid" ]; then
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) result ok "${line#ok }" ;;
-		"not ok "*) result "not ok" "${line#not ok }" ;;
-		*) echo "$line" ;;
-		esac
-	done <"$logs/debug-build.out"
+	build_results debug-build
 	for ((k = 0; k < dshards; k++)); do collect "debug-$k"; done
 fi
 
