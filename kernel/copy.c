@@ -2,9 +2,14 @@
 /*
  * The background copy engine: initial sync, resync, catch-up of an
  * asynchronous mirror, restore and failback. It copies the chunks set in an
- * association's dirty map, one chunk per job, up to VDREP_COPY_JOBS at once,
- * from the source to the target (or back, for restore and failback), and
- * clears a chunk's bit only when its copy has been written.
+ * association's dirty map, up to VDREP_COPY_JOBS jobs at once, from the
+ * source to the target (or back, for restore and failback), and clears a
+ * chunk's bit only when its copy has been written. A job copies one chunk,
+ * or at full speed (every job allowed, no rate limit) a run of adjacent
+ * dirty chunks up to VDREP_COPY_RUN_BYTES in one read and one write: fewer,
+ * larger I/Os, as a plain copy tool would issue. The pages for runs are
+ * allocated when such a copy starts and freed when it ends; where they
+ * cannot be had, jobs copy one chunk.
  *
  * Foreground writes and copies of one chunk never overlap (invariant 4): a
  * job registers its chunk under copy_lock and then checks that no volume
@@ -30,9 +35,16 @@
 
 #define VDREP_BUSY_WINDOW	(HZ / 10)
 
+/* Chunks in a run: at least one. */
+static unsigned int vdrep_copy_run_chunks(struct vdrep_volume *vol)
+{
+	return max(1U, VDREP_COPY_RUN_BYTES >> (vol->chunk_shift + SECTOR_SHIFT));
+}
+
 int vdrep_copy_init(struct vdrep_assoc *a)
 {
 	unsigned int nr_pages = a->vol->chunk_size >> PAGE_SHIFT;
+	unsigned int max_pages = nr_pages * vdrep_copy_run_chunks(a->vol);
 	unsigned int i, p;
 
 	spin_lock_init(&a->copy_lock);
@@ -46,7 +58,8 @@ int vdrep_copy_init(struct vdrep_assoc *a)
 		job->assoc = a;
 		job->chunk = U64_MAX;
 		job->nr_pages = nr_pages;
-		job->pages = kcalloc(nr_pages, sizeof(*job->pages), GFP_KERNEL);
+		job->max_pages = max_pages;
+		job->pages = kcalloc(max_pages, sizeof(*job->pages), GFP_KERNEL);
 		if (!job->pages)
 			goto err;
 		for (p = 0; p < nr_pages; p++) {
@@ -70,7 +83,7 @@ void vdrep_copy_exit(struct vdrep_assoc *a)
 
 		if (!job->pages)
 			continue;
-		for (p = 0; p < job->nr_pages; p++)
+		for (p = 0; p < job->max_pages; p++)
 			if (job->pages[p])
 				__free_page(job->pages[p]);
 		kfree(job->pages);
@@ -78,20 +91,66 @@ void vdrep_copy_exit(struct vdrep_assoc *a)
 	}
 }
 
+/*
+ * A copy at full speed starts: pages for runs of chunks. The copy work may
+ * sit in the volume's write path (writes parked on a copy), so no reclaim
+ * I/O and no retrying: what is not there now means shorter runs.
+ */
+static void vdrep_copy_grow(struct vdrep_assoc *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < VDREP_COPY_JOBS; i++) {
+		struct vdrep_copy_job *job = &a->jobs[i];
+
+		while (job->nr_pages < job->max_pages) {
+			struct page *page = alloc_page(GFP_NOIO | __GFP_NORETRY | __GFP_NOWARN);
+
+			if (!page)
+				break;
+			job->pages[job->nr_pages++] = page;
+		}
+	}
+	a->copy_grown = true;
+}
+
+/* The copy ended, no job is busy: back to one chunk's pages a job. */
+static void vdrep_copy_shrink(struct vdrep_assoc *a)
+{
+	unsigned int chunk_pages = a->vol->chunk_size >> PAGE_SHIFT;
+	unsigned int i;
+
+	if (!a->copy_grown)
+		return;
+	for (i = 0; i < VDREP_COPY_JOBS; i++) {
+		struct vdrep_copy_job *job = &a->jobs[i];
+
+		while (job->nr_pages > chunk_pages) {
+			__free_page(job->pages[--job->nr_pages]);
+			job->pages[job->nr_pages] = NULL;
+		}
+	}
+	a->copy_grown = false;
+}
+
 /* ------------------------------------------------------------ chunk lock */
 
-/* Register @chunk as being copied unless a volume write is in flight on it. */
+/*
+ * Register @nr chunks from @chunk as being copied unless a volume write is
+ * in flight on one of them.
+ */
 static bool vdrep_copy_try_lock(struct vdrep_assoc *a, struct vdrep_copy_job *job,
-				u64 chunk)
+				u64 chunk, unsigned int nr)
 {
 	unsigned long flags;
 	bool busy;
 
 	spin_lock_irqsave(&a->copy_lock, flags);
+	WRITE_ONCE(job->nr_chunks, nr);
 	WRITE_ONCE(job->chunk, chunk);
 	/* Pairs with the barrier after the write's bucket increment. */
 	smp_mb();
-	busy = vdrep_buckets_busy(a->vol->write_buckets, chunk, chunk);
+	busy = vdrep_buckets_busy(a->vol->write_buckets, chunk, chunk + nr - 1);
 	if (busy)
 		WRITE_ONCE(job->chunk, U64_MAX);
 	spin_unlock_irqrestore(&a->copy_lock, flags);
@@ -105,10 +164,26 @@ static bool vdrep_copy_job_overlaps(struct vdrep_assoc *a, u64 first, u64 last)
 	for (i = 0; i < VDREP_COPY_JOBS; i++) {
 		u64 chunk = READ_ONCE(a->jobs[i].chunk);
 
-		if (chunk != U64_MAX && chunk >= first && chunk <= last)
+		if (chunk != U64_MAX && chunk <= last &&
+		    chunk + READ_ONCE(a->jobs[i].nr_chunks) > first)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * How many chunks from @chunk (dirty, no job on it) one job copies: the
+ * adjacent dirty chunks no other job holds, up to @max.
+ */
+static unsigned int vdrep_copy_run(struct vdrep_assoc *a, u64 chunk, unsigned int max)
+{
+	unsigned int n = 1;
+
+	while (n < max && chunk + n < a->dirty.nr_chunks &&
+	       vdrep_chunkmap_next(&a->dirty, chunk + n) == chunk + n &&
+	       !vdrep_copy_job_overlaps(a, chunk + n, chunk + n))
+		n++;
+	return n;
 }
 
 /*
@@ -183,11 +258,11 @@ static void vdrep_copy_submit(struct vdrep_copy_job *job, bool write)
 	struct vdrep_volume *vol = a->vol;
 	u64 size = vdrep_volume_size(vol);
 	u64 pos = job->chunk << (vol->chunk_shift + SECTOR_SHIFT);
-	unsigned int len = min_t(u64, vol->chunk_size, size - pos);
+	unsigned int len = min_t(u64, (u64)job->nr_chunks * vol->chunk_size, size - pos);
 	unsigned int p, off;
 	struct bio *bio;
 
-	bio = bio_alloc_bioset(vdrep_copy_bdev(a, write), job->nr_pages,
+	bio = bio_alloc_bioset(vdrep_copy_bdev(a, write), DIV_ROUND_UP(len, PAGE_SIZE),
 			       write ? REQ_OP_WRITE : REQ_OP_READ, GFP_NOIO,
 			       &vol->target_bioset);
 	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
@@ -231,6 +306,7 @@ static void vdrep_copy_job_done(struct vdrep_copy_job *job)
 	bool to_target = a->copy_dir == VDREP_COPY_TO_TARGET;
 	blk_status_t status = job->bio->bi_status;
 	bool write = job->writing;
+	u64 chunk;
 
 	bio_put(job->bio);
 	job->bio = NULL;
@@ -248,14 +324,16 @@ static void vdrep_copy_job_done(struct vdrep_copy_job *job)
 		vdrep_copy_submit(job, true);
 		return;
 	}
-	vdrep_chunkmap_clear(&a->dirty, job->chunk);
-	if (!to_target)
-		vdrep_source_rewritten(a->vol, a, job->chunk);
-	else if (vdrep_is_clone(a))
-		/* Writes stay parked until view reads sent to the source are done. */
-		vdrep_cow_view_wait(a, job->chunk);
-	atomic64_inc(&a->copied_chunks);
-	vdrep_copy_account(a, a->vol->chunk_size);
+	for (chunk = job->chunk; chunk < job->chunk + job->nr_chunks; chunk++) {
+		vdrep_chunkmap_clear(&a->dirty, chunk);
+		if (!to_target)
+			vdrep_source_rewritten(a->vol, a, chunk);
+		else if (vdrep_is_clone(a))
+			/* Writes stay parked until view reads sent to the source are done. */
+			vdrep_cow_view_wait(a, chunk);
+	}
+	atomic64_add(job->nr_chunks, &a->copied_chunks);
+	vdrep_copy_account(a, job->nr_chunks * a->vol->chunk_size);
 	vdrep_copy_unlock(a, job);
 }
 
@@ -320,6 +398,8 @@ void vdrep_copy_pace_start(struct vdrep_assoc *a)
 	a->copy_window_start = get_jiffies_64();
 	a->copy_window_bytes = 0;
 	a->copy_rate = 0;
+	a->copy_began_ns = ktime_get_ns();
+	a->copy_ended_ns = 0;
 	spin_unlock_irqrestore(&a->copy_lock, flags);
 }
 
@@ -341,6 +421,34 @@ void vdrep_copy_paced(struct vdrep_assoc *a)
 	vdrep_copy_account(a, a->vol->chunk_size);
 }
 
+/* Such a copy ended, done or not. */
+void vdrep_copy_pace_end(struct vdrep_assoc *a)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&a->copy_lock, flags);
+	a->copy_rate = 0;
+	a->copy_ended_ns = ktime_get_ns();
+	spin_unlock_irqrestore(&a->copy_lock, flags);
+}
+
+/*
+ * How long the copy that copied_chunks counts ran, or has run so far; 0 if
+ * none ran. Its average rate is copied_chunks * chunk_size / this, without
+ * the time a caller spends starting it and noticing its end.
+ */
+u64 vdrep_copy_elapsed_ns(struct vdrep_assoc *a)
+{
+	unsigned long flags;
+	u64 ns = 0;
+
+	spin_lock_irqsave(&a->copy_lock, flags);
+	if (a->copy_began_ns)
+		ns = (a->copy_ended_ns ?: ktime_get_ns()) - a->copy_began_ns;
+	spin_unlock_irqrestore(&a->copy_lock, flags);
+	return ns;
+}
+
 /* ------------------------------------------------------------------ work */
 
 static void vdrep_copy_deactivate(struct vdrep_assoc *a)
@@ -353,11 +461,13 @@ static void vdrep_copy_deactivate(struct vdrep_assoc *a)
 	if (a->copy_active) {
 		WRITE_ONCE(a->copy_active, false);
 		atomic_dec(&a->vol->copies_active);
+		a->copy_ended_ns = ktime_get_ns();
 	}
 	a->copy_rate = 0;
 	parked = a->parked;
 	bio_list_init(&a->parked);
 	spin_unlock_irqrestore(&a->copy_lock, flags);
+	vdrep_copy_shrink(a);
 	while ((bio = bio_list_pop(&parked)))
 		vdrep_submit_with_assocs(a->vol, bio);
 	wake_up_all(&a->copy_wait);
@@ -481,7 +591,7 @@ void vdrep_copy_work(struct work_struct *work)
 	struct llist_node *done = llist_del_all(&a->copy_done);
 	struct vdrep_copy_job *job, *next;
 	unsigned long delay = 0;
-	unsigned int allowed, i, tries;
+	unsigned int allowed, i, tries, run, n;
 	bool skipped = false;
 
 	llist_for_each_entry_safe(job, next, done, done)
@@ -517,6 +627,13 @@ void vdrep_copy_work(struct work_struct *work)
 	}
 
 	allowed = vdrep_copy_allowed(a, &delay);
+	/* Runs only at full speed: a paced copy keeps to its chunks a second. */
+	run = 1;
+	if (allowed == VDREP_COPY_JOBS && !READ_ONCE(a->rate_limit)) {
+		if (!a->copy_grown)
+			vdrep_copy_grow(a);
+		run = vdrep_copy_run_chunks(a->vol);
+	}
 	for (tries = 0; a->copy_jobs_busy < allowed && tries < 2 * VDREP_COPY_JOBS; tries++) {
 		u64 chunk = vdrep_chunkmap_next(&a->dirty, a->copy_cursor);
 
@@ -535,10 +652,17 @@ void vdrep_copy_work(struct work_struct *work)
 		if (i == VDREP_COPY_JOBS)
 			break;
 		job = &a->jobs[i];
-		if (!vdrep_copy_try_lock(a, job, chunk)) {
-			skipped = true;
-			continue;
+		n = vdrep_copy_run(a, chunk, min(run, job->nr_pages /
+						       (a->vol->chunk_size >> PAGE_SHIFT)));
+		if (!vdrep_copy_try_lock(a, job, chunk, n)) {
+			/* A write in flight on a later chunk of the run: the first alone. */
+			if (n == 1 || !vdrep_copy_try_lock(a, job, chunk, 1)) {
+				skipped = true;
+				continue;
+			}
+			n = 1;
 		}
+		a->copy_cursor = chunk + n;
 		spin_lock_irq(&a->copy_lock);
 		a->copy_jobs_busy++;
 		spin_unlock_irq(&a->copy_lock);
@@ -573,6 +697,8 @@ void vdrep_copy_start(struct vdrep_assoc *a, enum vdrep_copy_dir dir)
 	}
 	a->copy_window_start = get_jiffies_64();
 	a->copy_window_bytes = 0;
+	a->copy_began_ns = ktime_get_ns();
+	a->copy_ended_ns = 0;
 	spin_unlock_irqrestore(&a->copy_lock, flags);
 	atomic64_set(&a->copied_chunks, 0);
 	a->last_percent = U32_MAX;

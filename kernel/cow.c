@@ -612,7 +612,7 @@ void vdrep_snapshot_restore_work(struct work_struct *work)
 		vdrep_copy_announce_progress(s, &s->restore);
 		cond_resched();
 	}
-	WRITE_ONCE(s->copy_rate, 0);
+	vdrep_copy_pace_end(s);
 
 	spin_lock_irqsave(&s->lock, flags);
 	if (s->phase == VDREP_PH_RESTORING && !vdrep_chunkmap_weight(&s->restore)) {

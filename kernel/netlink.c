@@ -395,7 +395,7 @@ out_unlock:
 struct vdrep_assoc_snapshot {
 	struct vdrep_report r;
 	u32 requested, priority;
-	u64 sync_time, rate_limit, backlog_limit, copy_rate;
+	u64 sync_time, rate_limit, backlog_limit, copy_rate, copy_elapsed;
 	bool view_writable;
 	char view[DISK_NAME_LEN];
 };
@@ -420,6 +420,7 @@ static void vdrep_assoc_snapshot(struct vdrep_assoc *a, struct vdrep_assoc_snaps
 		s->sync_time = a->sync_time;
 	spin_unlock_irqrestore(&a->lock, flags);
 	s->copy_rate = READ_ONCE(a->copy_rate);
+	s->copy_elapsed = vdrep_copy_elapsed_ns(a);
 }
 
 /* The seed's CopyType, ReplicaType and CopyMethodology of @a. */
@@ -520,6 +521,7 @@ static int vdrep_assoc_fill(struct sk_buff *skb, struct vdrep_assoc *a,
 	    PUT64(BACKLOG_LIMIT, s.backlog_limit) ||
 	    PUT64(RATE_LIMIT, s.rate_limit) ||
 	    PUT64(COPY_RATE, s.copy_rate) ||
+	    PUT64(COPY_ELAPSED, s.copy_elapsed) ||
 	    PUT64(SOURCE_READ_ERRORS, atomic64_read(&a->source_read_errors)) ||
 	    PUT64(SOURCE_WRITE_ERRORS, atomic64_read(&a->source_write_errors)) ||
 	    PUT64(TARGET_READ_ERRORS, atomic64_read(&a->target_read_errors)) ||

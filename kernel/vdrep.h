@@ -81,6 +81,8 @@
 #define VDREP_WRITE_BUCKETS	64
 /* Chunk copies in flight per association. */
 #define VDREP_COPY_JOBS		8
+/* A job at full speed copies adjacent dirty chunks up to this many bytes at once. */
+#define VDREP_COPY_RUN_BYTES	(256 * 1024)
 /* Copy-on-write's chunk buffers: all it uses, so it never allocates and always progresses. */
 #define VDREP_COW_BUFFERS	4
 #define VDREP_COW_HASH		64
@@ -174,13 +176,23 @@ enum vdrep_copy_dir {
 	VDREP_COPY_TO_SOURCE,
 };
 
-/* One chunk copy of the background engine (copy.c). */
+/*
+ * One copy of the background engine (copy.c): @nr_chunks adjacent chunks
+ * from @chunk, read into @pages and written out. Its fields change only in
+ * the association's copy work; @chunk and @nr_chunks under copy_lock too.
+ */
 struct vdrep_copy_job {
 	struct vdrep_assoc *assoc;
-	u64 chunk;			/* U64_MAX while unused */
-	struct bio *bio;		/* owns the chunk-sized buffer */
+	u64 chunk;			/* the first, U64_MAX while unused */
+	unsigned int nr_chunks;
+	struct bio *bio;		/* in flight, over @pages */
+	/*
+	 * One chunk's pages always; up to VDREP_COPY_RUN_BYTES' worth while a
+	 * copy runs at full speed (allocated for it, freed when it ends).
+	 */
 	struct page **pages;
-	unsigned int nr_pages;
+	unsigned int nr_pages;		/* allocated */
+	unsigned int max_pages;		/* entries of @pages */
 	bool writing;
 	struct llist_node done;
 };
@@ -286,6 +298,7 @@ struct vdrep_assoc {
 	unsigned long copy_last_start;	/* jiffies, for the Low priority pace */
 	u64 copy_cursor;
 	unsigned int copy_jobs_busy;
+	bool copy_grown;		/* jobs hold pages for runs of chunks */
 	struct vdrep_copy_job jobs[VDREP_COPY_JOBS];
 	struct bio_list parked;		/* writes waiting for a copy */
 	struct llist_head copy_done;
@@ -294,6 +307,9 @@ struct vdrep_assoc {
 	u64 copy_window_start;		/* jiffies64, rate accounting */
 	u64 copy_window_bytes;
 	u64 copy_rate;			/* bytes/s over the last window */
+	/* ktime_get_ns() at the start and end (0: running) of the copy copied_chunks counts. */
+	u64 copy_began_ns;
+	u64 copy_ended_ns;
 
 	/* Asynchronous mirror queue (mirror.c). */
 	spinlock_t async_lock;
@@ -537,6 +553,8 @@ bool vdrep_copy_conflict(struct vdrep_volume *vol, u64 first, u64 last,
 void vdrep_copy_pace_start(struct vdrep_assoc *a);
 void vdrep_copy_pace(struct vdrep_assoc *a);
 void vdrep_copy_paced(struct vdrep_assoc *a);
+void vdrep_copy_pace_end(struct vdrep_assoc *a);
+u64 vdrep_copy_elapsed_ns(struct vdrep_assoc *a);
 void vdrep_copy_announce_progress(struct vdrep_assoc *a, struct vdrep_chunkmap *left);
 
 /* operation.c: operations on associations */

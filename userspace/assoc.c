@@ -73,6 +73,7 @@ static struct nla_policy assoc_policy[VDREP_A_ASSOC_MAX + 1] = {
 	[VDREP_A_ASSOC_OLD_DATA_READS]		= { .type = NLA_U64 },
 	[VDREP_A_ASSOC_EVENT_SEQ]		= { .type = NLA_U64 },
 	[VDREP_A_ASSOC_TARGET_SIZE]		= { .type = NLA_U64 },
+	[VDREP_A_ASSOC_COPY_ELAPSED]		= { .type = NLA_U64 },
 };
 
 /* Every message names its association; anything else is not ours to print. */
@@ -116,6 +117,7 @@ enum field_kind {
 	FIELD_BOOL,	/* u8, 0 or 1 */
 	FIELD_FLAG,	/* present or not */
 	FIELD_TIME,	/* u64 ns since the epoch, 0 never; JSON keeps the number */
+	FIELD_DURATION,	/* u64 ns, text in seconds; JSON keeps the number */
 };
 
 struct field {
@@ -183,6 +185,7 @@ static const struct field assoc_fields[] = {
 	FIELD(BACKLOG_LIMIT, "backlog-limit", U64),
 	FIELD(RATE_LIMIT, "rate-limit", U64),
 	FIELD(COPY_RATE, "copy-rate", U64),
+	FIELD(COPY_ELAPSED, "copy-elapsed", DURATION),
 	LINE_BREAK,
 	FIELD(SOURCE_READ_ERRORS, "source-read-errors", U64),
 	FIELD(SOURCE_WRITE_ERRORS, "source-write-errors", U64),
@@ -237,6 +240,11 @@ static void print_field(enum print_to to, const struct field *f, struct nlattr *
 		break;
 	case FIELD_TIME:
 		format_time(nla_get_u64(a), buf, sizeof(buf));
+		print_string(to & PRINT_FP, f->key, buf);
+		print_uint(to & PRINT_JSON, f->key, nla_get_u64(a));
+		break;
+	case FIELD_DURATION:
+		snprintf(buf, sizeof(buf), "%.3fs", nla_get_u64(a) / 1e9);
 		print_string(to & PRINT_FP, f->key, buf);
 		print_uint(to & PRINT_JSON, f->key, nla_get_u64(a));
 		break;

@@ -13,7 +13,7 @@
 # the Markdown table.  See Documentation/admin-guide/performance.rst.
 #   --lane      kernel lane (default 6.12)
 #   --reps, --runtime, --size, --scenario, --job, --profile, --smoke: passed to
-#               bench-guest.sh (defaults 5 repetitions, 4 s per time-based job, 128 MiB
+#               bench-guest.sh (defaults 5 repetitions, 3 s per time-based job, 128 MiB
 #               ramdisks, every scenario: passthrough mirror snapshot resync intent async
 #               load; no profile)
 #   --icount    deterministic mode: QEMU -icount shift=0,sleep=off (one TCG thread), guest

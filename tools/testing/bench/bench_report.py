@@ -210,7 +210,10 @@ def notes(ok):
                    f'{cc[0][1]} chunks, priority {cc[0][2]}')
     secs = [r['seconds'] for r in ok if 'seconds' in r]
     if secs:
-        out.append(f'{med(secs):.2f} s')
+        out.append(f'{med(secs):.3f} s')
+    xs = [r['extra']['wall_ms'] / 1000 for r in ok if 'wall_ms' in r['extra']]
+    if xs:
+        out.append(f'{med(xs):.3f} s with process starts')
     return '; '.join(out)
 
 

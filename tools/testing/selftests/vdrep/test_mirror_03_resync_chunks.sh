@@ -6,8 +6,9 @@
 # written through the volume with single direct writes (some chunks twice,
 # one write straddling two chunks, one 4 KiB write inside a chunk), then
 # dirty-chunks and, after the resync, copied-chunks equal the number of
-# distinct chunks touched, the target was left alone meanwhile, and source
-# and target are equal afterwards. Three ways to stop following:
+# distinct chunks touched (and copy-elapsed is the resync's duration), the
+# target was left alone meanwhile, and source and target are equal
+# afterwards. Three ways to stop following:
 #  - fracture, then resync;
 #  - suspend, then resume;
 #  - a Broken target: the target is a device-mapper device whose table is
@@ -21,7 +22,7 @@
 test_init
 require_tools sha256sum jq
 dm_require linear error
-ktap_plan 36
+ktap_plan 38
 
 CS=65536
 
@@ -68,6 +69,10 @@ check_eq "the fractured target was not written" "$image" "$(dev_sha256 /dev/ram1
 check "resync m03/m: synchronized and idle again" \
 	eval 'assoc_op resync m03/m && assoc_wait_idle m03/m'
 check_eq "copied-chunks is 8" 8 "$(assoc_get m03/m copied-chunks)"
+# The resync's duration: a clock that kept running would differ between reads.
+elapsed=$(assoc_get m03/m copy-elapsed)
+check "copy-elapsed of the resync is above 0" test "$elapsed" -gt 0
+check_eq "copy-elapsed stays put once the copy ended" "$elapsed" "$(assoc_get m03/m copy-elapsed)"
 check_eq "target equals source" "$(dev_sha256 /dev/ram0)" "$(dev_sha256 /dev/ram1)"
 
 # --- suspend, resume

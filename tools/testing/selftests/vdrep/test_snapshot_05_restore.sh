@@ -11,9 +11,9 @@
 # job's data through the volume
 # (--verify_only with its parameters): the volume serves the restored image
 # while the restore runs, so no block fails. At the end the snapshot is
-# split/idle/completed, the volume, its source and the view have the
-# sha256 of the moment of the snapshot, and the snapshot keeps that point in
-# time under later writes.
+# split/idle/completed (copy-elapsed its duration), the volume, its source
+# and the view have the sha256 of the moment of the snapshot, and the
+# snapshot keeps that point in time under later writes.
 
 # shellcheck source=lib.sh disable=SC2016 # eval '...' expands as check runs it
 . "$(dirname "$0")/lib.sh"
@@ -21,7 +21,7 @@
 test_init
 require_tools fio sha256sum jq
 dm_require linear delay
-ktap_plan 19
+ktap_plan 21
 
 CS=65536
 
@@ -55,6 +55,9 @@ else
 	skip "s05/s was $ST_RESTORING at the start" "the restore had already ended ($states)"
 fi
 check "the restore ends: split" assoc_wait s05/s split
+elapsed=$(assoc_get s05/s copy-elapsed)
+check "copy-elapsed of the restore is above 0" test "$elapsed" -gt 0
+check_eq "copy-elapsed stays put once the restore ended" "$elapsed" "$(assoc_get s05/s copy-elapsed)"
 check_eq "s05/s is $ST_SNAP_SPLIT" "$ST_SNAP_SPLIT" "$(assoc_states s05/s)"
 check_eq "requested-copy-state not-applicable" not-applicable \
 	"$(assoc_get s05/s requested-copy-state)"
