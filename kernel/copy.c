@@ -334,6 +334,7 @@ static void vdrep_copy_job_done(struct vdrep_copy_job *job)
 	}
 	atomic64_add(job->nr_chunks, &a->copied_chunks);
 	vdrep_copy_account(a, job->nr_chunks * a->vol->chunk_size);
+	WRITE_ONCE(a->copy_last_write_ns, ktime_get_ns());
 	vdrep_copy_unlock(a, job);
 }
 
@@ -461,7 +462,8 @@ static void vdrep_copy_deactivate(struct vdrep_assoc *a)
 	if (a->copy_active) {
 		WRITE_ONCE(a->copy_active, false);
 		atomic_dec(&a->vol->copies_active);
-		a->copy_ended_ns = ktime_get_ns();
+		/* Not the state change after it (a clone's drain waits a grace period). */
+		a->copy_ended_ns = READ_ONCE(a->copy_last_write_ns) ?: ktime_get_ns();
 	}
 	a->copy_rate = 0;
 	parked = a->parked;
@@ -699,6 +701,7 @@ void vdrep_copy_start(struct vdrep_assoc *a, enum vdrep_copy_dir dir)
 	a->copy_window_bytes = 0;
 	a->copy_began_ns = ktime_get_ns();
 	a->copy_ended_ns = 0;
+	a->copy_last_write_ns = 0;
 	spin_unlock_irqrestore(&a->copy_lock, flags);
 	atomic64_set(&a->copied_chunks, 0);
 	a->last_percent = U32_MAX;

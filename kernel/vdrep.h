@@ -307,9 +307,13 @@ struct vdrep_assoc {
 	u64 copy_window_start;		/* jiffies64, rate accounting */
 	u64 copy_window_bytes;
 	u64 copy_rate;			/* bytes/s over the last window */
-	/* ktime_get_ns() at the start and end (0: running) of the copy copied_chunks counts. */
+	/*
+	 * ktime_get_ns() at the start and end (0: running) of the copy
+	 * copied_chunks counts; its end is its last write, if it wrote.
+	 */
 	u64 copy_began_ns;
 	u64 copy_ended_ns;
+	u64 copy_last_write_ns;		/* set by the copy work, reset at a start */
 
 	/* Asynchronous mirror queue (mirror.c). */
 	spinlock_t async_lock;
