@@ -97,6 +97,7 @@ if [ -d "$OUT" ] && [ -n "$(ls -A "$OUT")" ] && [ ! -e "$OUT/runs.tsv" ]; then
 fi
 rm -rf "$OUT"
 mkdir -p "$OUT/fio" "$OUT/jobs" || die "cannot make $OUT"
+OUT=$(cd "$OUT" && pwd)
 RUNS=$OUT/runs.tsv
 : >"$RUNS"
 WORK=$(mktemp -d /tmp/vdrep-bench.XXXXXX) || die "mktemp failed"
@@ -108,7 +109,7 @@ SECTORS=$((SIZE / 512))
 
 # ---- cleanup: whatever this script made, in reverse --------------------------------------
 
-made_volumes=() made_dm=() made_md=() loaded_vdrep=0 loaded_brd=0
+made_volumes=() made_dm=() made_md=() loaded_vdrep=0 loaded_brd=0 loaded_nullb=0
 cleanup() {
 	local i v obj
 	for v in "${made_volumes[@]}"; do
@@ -134,6 +135,10 @@ cleanup() {
 			sleep 0.1
 		done
 		loaded_brd=0
+	fi
+	if [ "$loaded_nullb" = 1 ]; then
+		rmmod null_blk 2>/dev/null
+		loaded_nullb=0
 	fi
 }
 on_exit() {
@@ -349,15 +354,17 @@ record() {
 }
 
 # run_fio JOB DEV FILE [REGION_BYTES]: one fio run, its JSON in OUT/FILE; under perf when
-# PERF_AS names the run (OUT/perf/PERF_AS.txt: the profile, see --profile).
+# PERF_AS names the run (OUT/perf/PERF_AS.txt: the profile, see --profile); FIO_GLOBAL:
+# options before the job file (fio runs in WORK, where exec_prerun leaves its output).
+FIO_GLOBAL=()
 run_fio() {
 	local job=$1 dev=$2 f=$3 region=${4:-$SIZE} perf=()
 	[ -z "${PERF_AS:-}" ] ||
 		perf=(perf record -q -e cpu-clock -F 10000 -a -g -o "$WORK/perf.data" --)
 	if BENCH_DEV=$dev BENCH_REGION=$region BENCH_RUNTIME=$RUNTIME \
 		BENCH_IOLOG=$OUT/jobs/fresh-chunks.iolog \
-		"${perf[@]}" fio --output-format=json --output="$OUT/$f" "$OUT/jobs/$job.fio" \
-		>"$WORK/fio.err" 2>&1; then
+		"${perf[@]}" fio --output-format=json --output="$OUT/$f" "${FIO_GLOBAL[@]}" \
+		"$OUT/jobs/$job.fio" >"$WORK/fio.err" 2>&1; then
 		[ -z "${PERF_AS:-}" ] || perf_report "$PERF_AS"
 		return 0
 	fi
@@ -893,16 +900,43 @@ scenario_async() {
 
 FG_IOPS=1000	# what fg-rated-qd1 asks for
 
-# copy-PRIORITY: a mirror of volume bench-ld created (its initial sync starts) with that
-# CopyPriority just before the foreground job; after it, what the copy did during the job.
-pre_copy() { ctl assoc create bench-ld/c1 /dev/ram1 --mode sync --priority "$1"; }
+NULLB_GIB=64	# the load scenario's null_blk devices: a copy no priority ends within a job
+
+# copy-PRIORITY: a mirror of volume bench-ld with that CopyPriority, created prepared;
+# fio activates it (its initial sync starts) right before the job and suspends it (its
+# copy stops) right after (exec_prerun, exec_postrun), so that copy-elapsed and the
+# chunks copied are about the job's. At the job's edges the volume is idle for a moment
+# and the copy runs at full speed; so the rate held while the foreground runs comes from
+# two samples of copied-chunks and copy-elapsed taken 1 and 2 s after the activation (by
+# a sampler the prerun command leaves in the background).
+pre_copy() {
+	local show="$VDREPCTL -j assoc show bench-ld/c1"
+	ctl assoc create bench-ld/c1 /dev/nullb1 --mode sync --priority "$1" --prepare-only ||
+		return 1
+	rm -f "$WORK/sample1" "$WORK/sample2"
+	FIO_GLOBAL=("--exec_prerun=$VDREPCTL assoc activate bench-ld/c1; { sleep 1; $show >$WORK/sample1; sleep 1; $show >$WORK/sample2; } </dev/null >/dev/null 2>&1 &"
+		"--exec_postrun=$VDREPCTL assoc suspend bench-ld/c1")
+}
+# sample_num N KEY: KEY of the sampler's Nth sample, empty if it has none.
+sample_num() { [ -s "$WORK/sample$1" ] && json_num "$(cat "$WORK/sample$1")" "$2"; }
 post_copy() {
-	local j p='' copied total
+	local j p='' copied total ns c1 c2 e1 e2 i
+	FIO_GLOBAL=()
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$WORK/sample2" ] && break
+		sleep 0.1
+	done
 	j=$("$VDREPCTL" -j assoc show bench-ld/c1) || return 1
 	copied=$(json_num "$j" copied-chunks) total=$(json_num "$j" total-chunks)
+	ns=$(json_num "$j" copy-elapsed)
 	[[ $j =~ \"copy-priority\":\"([^\"]*)\" ]] && p=${BASH_REMATCH[1]}
 	EXTRA="copied_chunks=$copied,total_chunks=$total,priority=$p"
-	EXTRA+=",copy_kib_s=$((copied * CS / 1024 / RUNTIME))"
+	[ "${ns:-0}" -gt 0 ] && EXTRA+=",copy_kib_s=$((copied * (CS / 1024) * 1000000000 / ns))"
+	c1=$(sample_num 1 copied-chunks) e1=$(sample_num 1 copy-elapsed)
+	c2=$(sample_num 2 copied-chunks) e2=$(sample_num 2 copy-elapsed)
+	if [ -n "$c1" ] && [ -n "$c2" ] && [ -n "$e1" ] && [ -n "$e2" ] && [ "$e2" -gt "$e1" ]; then
+		EXTRA+=",held_kib_s=$(((c2 - c1) * (CS / 1024) * 1000000000 / (e2 - e1)))"
+	fi
 	ctl assoc destroy bench-ld/c1
 }
 pre_copy_low() { pre_copy low; }
@@ -913,20 +947,29 @@ post_copy_same() { post_copy; }
 post_copy_high() { post_copy; }
 
 # The foreground IOPS a copy leaves and the copy rate it holds meanwhile: fg-rated-qd1
-# (4 KiB random writes at QD1, at most FG_IOPS a second) on a vdrep volume alone
-# (fg-alone), then while a synchronous mirror's initial sync runs with CopyPriority low,
-# same or high (copy-low, copy-same, copy-high). x fg-alone is the foreground kept; the
-# notes give the copy's rate over the job (chunks copied during it; a copy that ended
-# within the job makes that a lower bound: "copied N of N").
+# (4 KiB random writes at QD1 over the first SIZE_MIB, at most FG_IOPS a second) on a
+# vdrep volume alone (fg-alone), then while a synchronous mirror's initial sync runs with
+# CopyPriority low, same or high (copy-low, copy-same, copy-high). x fg-alone is the
+# foreground kept; the notes give the copy's rate. The volume and its mirror are null_blk
+# devices of NULLB_GIB GiB without memory (reads return no data, writes are dropped): a
+# copy of that size outlasts the job at every priority, where one of a ramdisk ended
+# before the job's first write; so the copy costs the CPU its bios cost, not a memcpy.
 scenario_load() {
 	want_job fg-rated-qd1 || return 0
-	say "load: vdrep volume ram0, mirror to ram1 created before each copy-* run"
-	brd_load 2
-	prefill /dev/ram0 /dev/ram1
-	if vol_make bench-ld /dev/ram0; then
+	say "load: vdrep volume on nullb0, mirror to nullb1 created before each copy-* run" \
+		"(null_blk, $NULLB_GIB GiB, no memory)"
+	[ ! -d /sys/module/null_blk ] || rmmod null_blk ||
+		{ mark_broken load fg-alone "null_blk in use"; return 0; }
+	if ! modprobe null_blk nr_devices=2 gb="$NULLB_GIB" memory_backed=0 bs=4096; then
+		mark_broken load fg-alone "modprobe null_blk"
+		return 0
+	fi
+	loaded_nullb=1
+	if vol_make bench-ld /dev/nullb0; then
 		dev[fg-alone]=$REPLY dev[copy-low]=$REPLY dev[copy-same]=$REPLY dev[copy-high]=$REPLY
 	else
 		mark_broken load fg-alone "volume create"
+		cleanup
 		return 0
 	fi
 	HOOKS=1 interleave load fg-rated-qd1 fg-alone copy-low copy-same copy-high
@@ -956,6 +999,7 @@ vdrep_load
 write_jobs
 say "lane $VDREP_LANE, kernel $(uname -r): ${scenarios[*]}; $REPS reps, ${RUNTIME}s per" \
 	"time-based job, ramdisks of $SIZE_MIB MiB; results in $OUT"
+cd "$WORK" || die "cannot enter $WORK"
 for s in "${scenarios[@]}"; do
 	broken=() dev=()
 	"scenario_$s"

@@ -192,9 +192,14 @@ def notes(ok):
     per_write('old_data_reads', 'old-data-reads/write')
     per_write('s1_chunks', 'chunks preserved/write')
     per_write('meta_writes', 'metadata writes/write')
+    xs = [r['extra']['held_kib_s'] / 1024 for r in ok if 'held_kib_s' in r['extra']]
+    if xs:
+        out.append(f'copy held {med(xs):.1f} MiB/s ({min(xs):.1f}..{max(xs):.1f}) '
+                   f'from 1 to 2 s after the start')
     xs = [r['extra']['copy_kib_s'] / 1024 for r in ok if 'copy_kib_s' in r['extra']]
     if xs:
-        out.append(f'copy {med(xs):.1f} MiB/s ({min(xs):.1f}..{max(xs):.1f}) during the job')
+        out.append(f'{med(xs):.1f} MiB/s ({min(xs):.1f}..{max(xs):.1f}) over the job, '
+                   f'its idle edges included')
     for key, label, scale, unit in (('behind_bytes', 'queued at the end', 1 / 1048576, 'MiB'),
                                     ('drain_ms', 'drained in', 1 / 1000, 's')):
         xs = [r['extra'][key] * scale for r in ok if key in r['extra']]
